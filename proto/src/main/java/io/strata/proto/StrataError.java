@@ -44,7 +44,7 @@ public final class StrataError {
             case NOT_LEADER, FENCED_LEADER_EPOCH, FENCED_MEMBER_EPOCH, GROUP_NOT_EMPTY,
                  OUT_OF_ORDER_SEQUENCE, INVALID_PRODUCER_EPOCH -> Status.Code.FAILED_PRECONDITION;
             case DUPLICATE_SEQUENCE -> Status.Code.ALREADY_EXISTS;
-            case UNKNOWN_LEADER_EPOCH, NOT_ENOUGH_REPLICAS, STORAGE_ERROR, NOT_ENOUGH_NODES -> Status.Code.UNAVAILABLE;
+            case UNKNOWN_LEADER_EPOCH, NOT_ENOUGH_REPLICAS, STORAGE_ERROR, NOT_ENOUGH_NODES, METADATA_UNAVAILABLE -> Status.Code.UNAVAILABLE;
             case REQUEST_TIMED_OUT -> Status.Code.DEADLINE_EXCEEDED;
             case CAS_FAILED -> Status.Code.ABORTED;
             case BUFFER_EXHAUSTED -> Status.Code.RESOURCE_EXHAUSTED;
@@ -56,7 +56,7 @@ public final class StrataError {
     public static boolean retriable(ErrorCode reason) {
         return switch (reason) {
             case CORRUPT_BATCH, NOT_LEADER, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, NOT_ENOUGH_REPLICAS,
-                 STORAGE_ERROR, REQUEST_TIMED_OUT, CAS_FAILED, NOT_ENOUGH_NODES, BUFFER_EXHAUSTED -> true;
+                 STORAGE_ERROR, REQUEST_TIMED_OUT, CAS_FAILED, NOT_ENOUGH_NODES, BUFFER_EXHAUSTED, METADATA_UNAVAILABLE -> true;
             default -> false;
         };
     }

@@ -11,6 +11,13 @@ public class RecordTooLargeException extends InvalidBatchException {
         this.limit = limit;
     }
 
+    /** Same, with {@code where} (for example "batch 0, record 3") leading the message. */
+    public RecordTooLargeException(int recordSize, int limit, String where) {
+        super(where + ": record of " + recordSize + " bytes exceeds max.message.bytes=" + limit);
+        this.recordSize = recordSize;
+        this.limit = limit;
+    }
+
     public int recordSize() {
         return recordSize;
     }

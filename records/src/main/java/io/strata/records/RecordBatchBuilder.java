@@ -1,0 +1,243 @@
+package io.strata.records;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Factory;
+
+/**
+ * Builds one record batch (layout in {@link RecordBatch}, record encoding in
+ * {@link RecordBatches}) from appended records.
+ *
+ * <p>Records are encoded as they are appended into one growable heap buffer behind a reserved
+ * 61-byte header, so an append allocates nothing once the buffer is large enough (header keys
+ * that are not ASCII are the exception: they are encoded to a temporary array).
+ * {@link #build()} fills in the header, compresses the records section when asked, and writes
+ * the CRC. The batch carries base offset 0 and leader epoch -1; the leader stamps both.
+ *
+ * <p>Not thread-safe: one producer thread fills a builder, then builds it once.
+ */
+public final class RecordBatchBuilder {
+
+    // LZ4 compressors are stateless and thread-safe; one serves every builder.
+    private static final LZ4Compressor LZ4_COMPRESSOR = LZ4Factory.fastestInstance().fastCompressor();
+    // Leave room below Integer.MAX_VALUE: some JVMs cannot allocate arrays of exactly that size.
+    private static final int MAX_BUFFER_SIZE = Integer.MAX_VALUE - 16;
+
+    private final Compression compression;
+    private ByteBuffer buffer;
+    private long producerId = RecordBatch.NO_PRODUCER_ID;
+    private short producerEpoch = RecordBatch.NO_PRODUCER_EPOCH;
+    private int baseSequence = RecordBatch.NO_SEQUENCE;
+    private int recordCount;
+    private long baseTimestamp;
+    private long maxTimestamp;
+    private boolean built;
+
+    /**
+     * @param initialCapacity expected uncompressed size in bytes (typically {@code batch.size});
+     *                        the buffer grows past it when needed
+     */
+    public RecordBatchBuilder(Compression compression, int initialCapacity) {
+        if (compression == null) {
+            throw new NullPointerException("compression");
+        }
+        if (initialCapacity < 0) {
+            throw new IllegalArgumentException("initialCapacity must be >= 0, got " + initialCapacity);
+        }
+        this.compression = compression;
+        this.buffer = ByteBuffer.allocate(Math.max(initialCapacity, RecordBatch.HEADER_SIZE));
+        buffer.position(RecordBatch.HEADER_SIZE);
+    }
+
+    /** Sets the idempotent-producer fields; without a call they stay -1 (not idempotent). */
+    public RecordBatchBuilder producer(long producerId, short producerEpoch, int baseSequence) {
+        checkNotBuilt();
+        this.producerId = producerId;
+        this.producerEpoch = producerEpoch;
+        this.baseSequence = baseSequence;
+        return this;
+    }
+
+    /**
+     * Appends a record; its offset delta is the number of records appended before it.
+     *
+     * @param key     may be null (distinct from empty)
+     * @param value   may be null (a tombstone)
+     * @param headers may be null or empty
+     * @throws IllegalArgumentException if the record or the batch would exceed 2 GiB
+     */
+    public void append(long timestampMs, byte[] key, byte[] value, List<RecordHeader> headers) {
+        checkNotBuilt();
+        if (recordCount == Integer.MAX_VALUE) {
+            throw new IllegalStateException("a batch holds at most " + Integer.MAX_VALUE + " records");
+        }
+        if (recordCount == 0) {
+            baseTimestamp = timestampMs;
+            maxTimestamp = timestampMs;
+        } else if (timestampMs > maxTimestamp) {
+            maxTimestamp = timestampMs;
+        }
+        // Wraps for extreme timestamps; the reader's baseTimestamp + delta wraps back.
+        long timestampDelta = timestampMs - baseTimestamp;
+        int offsetDelta = recordCount;
+        int headerCount = headers == null ? 0 : headers.size();
+
+        long bodySize = 1 // attributes
+                + Varints.sizeOfVarlong(timestampDelta)
+                + Varints.sizeOfVarint(offsetDelta)
+                + sizeOfBytesField(key)
+                + sizeOfBytesField(value)
+                + Varints.sizeOfVarint(headerCount);
+        for (int i = 0; i < headerCount; i++) {
+            RecordHeader header = headers.get(i);
+            int keyLength = utf8Length(header.key());
+            bodySize += Varints.sizeOfVarint(keyLength) + keyLength + sizeOfBytesField(header.value());
+        }
+        if (bodySize > MAX_BUFFER_SIZE) {
+            throw new IllegalArgumentException("record of " + bodySize + " bytes is too large to encode");
+        }
+        int length = (int) bodySize;
+        ensureRemaining((long) Varints.sizeOfVarint(length) + length);
+
+        Varints.writeVarint(length, buffer);
+        buffer.put((byte) 0); // record attributes: unused, must be zero
+        Varints.writeVarlong(timestampDelta, buffer);
+        Varints.writeVarint(offsetDelta, buffer);
+        writeBytesField(key);
+        writeBytesField(value);
+        Varints.writeVarint(headerCount, buffer);
+        for (int i = 0; i < headerCount; i++) {
+            RecordHeader header = headers.get(i);
+            writeUtf8Field(header.key());
+            writeBytesField(header.value());
+        }
+        recordCount++;
+    }
+
+    public int recordCount() {
+        return recordCount;
+    }
+
+    /** Uncompressed size so far, header included: what {@code batch.size} is compared with. */
+    public int estimatedSizeInBytes() {
+        return buffer.position();
+    }
+
+    /**
+     * Completes the batch. The returned buffer holds exactly one batch between position 0 and
+     * its limit (its capacity may be larger); the builder cannot be used afterwards.
+     *
+     * @throws IllegalStateException if no record was appended or build was already called
+     */
+    public ByteBuffer build() {
+        checkNotBuilt();
+        if (recordCount == 0) {
+            throw new IllegalStateException("cannot build a batch without records");
+        }
+        built = true;
+        ByteBuffer batch = switch (compression) {
+            case NONE -> buffer;
+            case LZ4 -> compressLz4();
+        };
+        int size = batch.position();
+        writeHeader(batch, size);
+        RecordBatch.writeCrc(batch, 0);
+        batch.limit(size).position(0);
+        buffer = null;
+        return batch;
+    }
+
+    /** Returns a new buffer holding the header space, then the LZ4 section, positioned at its end. */
+    private ByteBuffer compressLz4() {
+        int uncompressedSize = buffer.position() - RecordBatch.HEADER_SIZE;
+        int sectionStart = RecordBatch.HEADER_SIZE + Integer.BYTES;
+        long capacity = (long) sectionStart + LZ4_COMPRESSOR.maxCompressedLength(uncompressedSize);
+        if (capacity > MAX_BUFFER_SIZE) {
+            throw new IllegalArgumentException("batch of " + uncompressedSize + " bytes is too large to compress");
+        }
+        byte[] out = new byte[(int) capacity];
+        int compressedSize = LZ4_COMPRESSOR.compress(buffer.array(), RecordBatch.HEADER_SIZE, uncompressedSize,
+                out, sectionStart, out.length - sectionStart);
+        ByteBuffer batch = ByteBuffer.wrap(out);
+        batch.putInt(RecordBatch.HEADER_SIZE, uncompressedSize);
+        batch.position(sectionStart + compressedSize);
+        return batch;
+    }
+
+    private void writeHeader(ByteBuffer batch, int size) {
+        batch.putLong(RecordBatch.BASE_OFFSET_OFFSET, 0L);
+        batch.putInt(RecordBatch.LENGTH_OFFSET, size - RecordBatch.LOG_OVERHEAD);
+        batch.putInt(RecordBatch.PARTITION_LEADER_EPOCH_OFFSET, RecordBatch.NO_PARTITION_LEADER_EPOCH);
+        batch.put(RecordBatch.MAGIC_OFFSET, RecordBatch.MAGIC);
+        // Create-time timestamps; the other attribute bits (transactions, control) are unused.
+        batch.putShort(RecordBatch.ATTRIBUTES_OFFSET, (short) compression.id());
+        batch.putInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET, recordCount - 1);
+        batch.putLong(RecordBatch.BASE_TIMESTAMP_OFFSET, baseTimestamp);
+        batch.putLong(RecordBatch.MAX_TIMESTAMP_OFFSET, maxTimestamp);
+        batch.putLong(RecordBatch.PRODUCER_ID_OFFSET, producerId);
+        batch.putShort(RecordBatch.PRODUCER_EPOCH_OFFSET, producerEpoch);
+        batch.putInt(RecordBatch.BASE_SEQUENCE_OFFSET, baseSequence);
+        batch.putInt(RecordBatch.RECORDS_COUNT_OFFSET, recordCount);
+    }
+
+    private void checkNotBuilt() {
+        if (built) {
+            throw new IllegalStateException("build() was already called on this builder");
+        }
+    }
+
+    private void ensureRemaining(long needed) {
+        long required = buffer.position() + needed;
+        if (required <= buffer.capacity()) {
+            return;
+        }
+        if (required > MAX_BUFFER_SIZE) {
+            throw new IllegalArgumentException("batch would exceed " + MAX_BUFFER_SIZE + " bytes");
+        }
+        // Doubling keeps appends amortized O(1).
+        int newCapacity = (int) Math.min(MAX_BUFFER_SIZE, Math.max(required, 2L * buffer.capacity()));
+        ByteBuffer grown = ByteBuffer.allocate(newCapacity);
+        grown.put(buffer.array(), 0, buffer.position());
+        buffer = grown;
+    }
+
+    private static int sizeOfBytesField(byte[] bytes) {
+        return bytes == null ? 1 : Varints.sizeOfVarint(bytes.length) + bytes.length;
+    }
+
+    private void writeBytesField(byte[] bytes) {
+        if (bytes == null) {
+            Varints.writeVarint(-1, buffer);
+        } else {
+            Varints.writeVarint(bytes.length, buffer);
+            buffer.put(bytes);
+        }
+    }
+
+    private void writeUtf8Field(String s) {
+        if (isAscii(s)) {
+            int n = s.length();
+            Varints.writeVarint(n, buffer);
+            for (int i = 0; i < n; i++) {
+                buffer.put((byte) s.charAt(i));
+            }
+        } else {
+            writeBytesField(s.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static int utf8Length(String s) {
+        return isAscii(s) ? s.length() : s.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            if (s.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

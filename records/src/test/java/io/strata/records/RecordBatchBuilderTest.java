@@ -1,0 +1,104 @@
+package io.strata.records;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class RecordBatchBuilderTest {
+
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void buildWritesTheHeaderFields(Compression compression) {
+        RecordBatchBuilder builder = new RecordBatchBuilder(compression, 0)
+                .producer(42L, (short) 7, 100);
+        builder.append(1_000L, "k".getBytes(StandardCharsets.UTF_8), new byte[10], null);
+        builder.append(900L, null, null, List.of());
+        builder.append(1_500L, new byte[0], new byte[0], List.of(new RecordHeader("h", null)));
+
+        ByteBuffer batch = builder.build();
+
+        assertThat(batch.position()).isZero();
+        assertThat(batch.limit()).isEqualTo(RecordBatch.sizeInBytes(batch, 0));
+        assertThat(RecordBatch.baseOffset(batch, 0)).isZero();
+        assertThat(RecordBatch.partitionLeaderEpoch(batch, 0)).isEqualTo(RecordBatch.NO_PARTITION_LEADER_EPOCH);
+        assertThat(RecordBatch.magic(batch, 0)).isEqualTo(RecordBatch.MAGIC);
+        assertThat(RecordBatch.compression(batch, 0)).isEqualTo(compression);
+        assertThat(RecordBatch.isLogAppendTime(batch, 0)).isFalse();
+        assertThat(RecordBatch.lastOffsetDelta(batch, 0)).isEqualTo(2);
+        assertThat(RecordBatch.recordCount(batch, 0)).isEqualTo(3);
+        assertThat(RecordBatch.baseTimestamp(batch, 0)).isEqualTo(1_000L);
+        assertThat(RecordBatch.maxTimestamp(batch, 0)).isEqualTo(1_500L);
+        assertThat(RecordBatch.producerId(batch, 0)).isEqualTo(42L);
+        assertThat(RecordBatch.producerEpoch(batch, 0)).isEqualTo((short) 7);
+        assertThat(RecordBatch.baseSequence(batch, 0)).isEqualTo(100);
+        assertThat(RecordBatch.isCrcValid(batch, 0)).isTrue();
+    }
+
+    @Test
+    void producerFieldsDefaultToNotIdempotent() {
+        RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE, 128);
+        builder.append(0L, null, new byte[1], null);
+        ByteBuffer batch = builder.build();
+        assertThat(RecordBatch.producerId(batch, 0)).isEqualTo(RecordBatch.NO_PRODUCER_ID);
+        assertThat(RecordBatch.producerEpoch(batch, 0)).isEqualTo(RecordBatch.NO_PRODUCER_EPOCH);
+        assertThat(RecordBatch.baseSequence(batch, 0)).isEqualTo(RecordBatch.NO_SEQUENCE);
+    }
+
+    @Test
+    void estimatedSizeIsTheUncompressedSizeIncludingTheHeader() {
+        RecordBatchBuilder builder = new RecordBatchBuilder(Compression.LZ4, 16);
+        assertThat(builder.estimatedSizeInBytes()).isEqualTo(RecordBatch.HEADER_SIZE);
+        builder.append(5L, null, new byte[1000], null);
+        // length(2) + attributes(1) + timestampDelta(1) + offsetDelta(1) + key(1) + value(2 + 1000) + headers(1)
+        assertThat(builder.estimatedSizeInBytes()).isEqualTo(RecordBatch.HEADER_SIZE + 1009);
+        assertThat(builder.recordCount()).isEqualTo(1);
+        // 1000 zero bytes compress well: the built batch is much smaller than the estimate.
+        assertThat(builder.build().limit()).isLessThan(200);
+    }
+
+    @Test
+    void theBufferGrowsPastTheInitialCapacity() {
+        RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE, 0);
+        byte[] value = new byte[100];
+        for (int i = 0; i < 1000; i++) {
+            Arrays.fill(value, (byte) i);
+            builder.append(i, null, value.clone(), null);
+        }
+        List<Record> records = RecordBatches.decode(builder.build());
+        assertThat(records).hasSize(1000);
+        assertThat(records.get(999).offset()).isEqualTo(999);
+        assertThat(records.get(999).value()).containsOnly((byte) 999);
+    }
+
+    @Test
+    void nonAsciiHeaderKeysRoundTripAsUtf8() {
+        RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE, 0);
+        List<RecordHeader> headers = List.of(new RecordHeader("trace-id", new byte[] {1}),
+                new RecordHeader("clé-😀", null), new RecordHeader("", new byte[0]));
+        builder.append(1L, null, null, headers);
+        assertThat(RecordBatches.decode(builder.build()).get(0).headers()).isEqualTo(headers);
+    }
+
+    @Test
+    void buildCanBeCalledOnlyOnce() {
+        RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE, 0);
+        builder.append(1L, null, null, null);
+        builder.build();
+        assertThatThrownBy(builder::build).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> builder.append(1L, null, null, null)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void anEmptyBatchCannotBeBuilt() {
+        assertThatThrownBy(() -> new RecordBatchBuilder(Compression.LZ4, 0).build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("without records");
+    }
+}

@@ -1,0 +1,83 @@
+package io.strata.coordination.layout;
+
+import io.strata.proto.v1.NodeRole;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * The key layout under the store's root (mirrors {@code metadata.proto}); the one place that
+ * spells keys. Every value is a protobuf message from {@code strata.v1}.
+ * <pre>
+ * cluster-id                          ClusterRecord
+ * nodes/&lt;role&gt;/&lt;id&gt;                   NodeRecord, bound to the node's session lease
+ *                                     (id = node id for storage, instance id otherwise)
+ * topics/&lt;name&gt;                       TopicRecord
+ * partitions/&lt;topic&gt;/&lt;n&gt;              PartitionState
+ * producer-ids/next                   ProducerIdBlock
+ * producer-ids/transactional/&lt;id&gt;    InitProducerIdResponse (URL-encoded transactional id)
+ * elections/&lt;name&gt;/&lt;lease hex&gt;        ElectionCandidate, bound to the candidate's lease
+ * </pre>
+ * Topic and election names cannot hold '/', so a name's prefix never catches another name.
+ */
+public final class Keys {
+
+    public static final String CLUSTER_ID = "cluster-id";
+    public static final String NODES = "nodes/";
+    public static final String TOPICS = "topics/";
+    public static final String PARTITIONS = "partitions/";
+    public static final String PRODUCER_ID_NEXT = "producer-ids/next";
+    public static final String TRANSACTIONAL_IDS = "producer-ids/transactional/";
+    public static final String ELECTIONS = "elections/";
+
+    private Keys() {
+    }
+
+    public static String topic(String name) {
+        return TOPICS + name;
+    }
+
+    /** The topic name of a key under {@link #TOPICS}. */
+    public static String topicName(String topicKey) {
+        return topicKey.substring(TOPICS.length());
+    }
+
+    /** The prefix of every partition of {@code topic}. */
+    public static String partitionsOf(String topic) {
+        return PARTITIONS + topic + "/";
+    }
+
+    public static String partition(String topic, int partition) {
+        return partitionsOf(topic) + partition;
+    }
+
+    /** The topic of a key under {@link #PARTITIONS}. */
+    public static String topicOfPartition(String partitionKey) {
+        return partitionKey.substring(PARTITIONS.length(), partitionKey.lastIndexOf('/'));
+    }
+
+    public static String roleSegment(NodeRole role) {
+        return role.name().toLowerCase(Locale.ROOT);
+    }
+
+    public static String nodesOf(NodeRole role) {
+        return NODES + roleSegment(role) + "/";
+    }
+
+    public static String node(NodeRole role, String id) {
+        return nodesOf(role) + id;
+    }
+
+    public static String transactionalId(String transactionalId) {
+        return TRANSACTIONAL_IDS + URLEncoder.encode(transactionalId, StandardCharsets.UTF_8);
+    }
+
+    public static String electionPrefix(String election) {
+        return ELECTIONS + election + "/";
+    }
+
+    public static String electionCandidate(String election, long leaseId) {
+        return electionPrefix(election) + Long.toHexString(leaseId);
+    }
+}

@@ -1,0 +1,72 @@
+package io.strata.storage.grpc;
+
+import io.grpc.stub.ServerCallStreamObserver;
+import io.strata.proto.v1.FetchResponse;
+import io.strata.storage.StorageNode;
+import io.strata.storage.partition.HostedPartition;
+
+/**
+ * Pushes a partition's batches down a FetchStream while the client's HTTP/2 window has room
+ * ({@code isReady}); when the window is full it stops until {@code onReady}, and when it has
+ * caught up with the log it waits for the next append. One pump step runs at a time.
+ */
+final class FetchStreamPump {
+
+    private final StorageGrpcService service;
+    private final HostedPartition partition;
+    private final StorageGrpcService.FetchSpec spec;
+    private final ServerCallStreamObserver<FetchResponse> response;
+    private final StorageNode node;
+    private final Object lock = new Object();
+    private long offset;
+    private boolean finished;
+    private Runnable deregister = () -> { };
+
+    FetchStreamPump(StorageGrpcService service, HostedPartition partition, StorageGrpcService.FetchSpec spec,
+                    ServerCallStreamObserver<FetchResponse> response, StorageNode node) {
+        this.service = service;
+        this.partition = partition;
+        this.spec = spec;
+        this.response = response;
+        this.node = node;
+        this.offset = spec.offset();
+    }
+
+    void start() {
+        response.setOnCancelHandler(() -> {
+            synchronized (lock) {
+                finished = true;
+                deregister.run();
+            }
+        });
+        response.setOnReadyHandler(this::pump);
+        node.fetchExecutor().execute(this::pump);
+    }
+
+    private void pump() {
+        synchronized (lock) {
+            try {
+                while (!finished && response.isReady()) {
+                    FetchResponse r = service.read(partition, offset, spec.maxBytes());
+                    if (r.getBatches().isEmpty()) {
+                        deregister.run();
+                        deregister = partition.waiters().register(() -> node.fetchExecutor().execute(this::pump));
+                        // Re-check once: an append may have landed before the registration.
+                        if (partition.highWatermark() <= offset) {
+                            return;
+                        }
+                        continue;
+                    }
+                    response.onNext(r);
+                    offset = r.getNextOffset();
+                }
+            } catch (RuntimeException e) {
+                finished = true;
+                deregister.run();
+                if (!response.isCancelled()) {
+                    response.onError(StorageErrors.toStatus(e, partition.topicPartition()));
+                }
+            }
+        }
+    }
+}

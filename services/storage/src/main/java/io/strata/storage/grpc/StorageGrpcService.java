@@ -1,0 +1,179 @@
+package io.strata.storage.grpc;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.strata.proto.v1.FetchRequest;
+import io.strata.proto.v1.FetchResponse;
+import io.strata.proto.v1.ListOffsetsRequest;
+import io.strata.proto.v1.ListOffsetsResponse;
+import io.strata.proto.v1.ProduceRequest;
+import io.strata.proto.v1.ProduceResponse;
+import io.strata.proto.v1.StorageGrpc;
+import io.strata.records.BatchValidator;
+import io.strata.storage.StorageNode;
+import io.strata.storage.log.LogAppendInfo;
+import io.strata.storage.log.LogReadResult;
+import io.strata.storage.log.TimestampOffset;
+import io.strata.storage.log.TopicPartition;
+import io.strata.storage.partition.HostedPartition;
+import jakarta.inject.Singleton;
+
+import java.nio.ByteBuffer;
+import java.util.Optional;
+
+/**
+ * The Storage gRPC API on a partition's leader: produce, long-poll fetch, streaming fetch and
+ * list-offsets. Requests are checked first (fields, partition hosted, leadership, epoch,
+ * every batch) and the log is touched only when all checks pass, so a refused request
+ * changes nothing. Replica fetch arrives with replication.
+ */
+@Singleton
+public class StorageGrpcService extends StorageGrpc.StorageImplBase {
+
+    /** Fetch size when the request leaves max_bytes at 0. */
+    static final int DEFAULT_FETCH_BYTES = 1024 * 1024;
+    /** Upper bound for one fetch response (the gRPC message limit is above it). */
+    static final int MAX_FETCH_BYTES = 32 * 1024 * 1024;
+    static final int MAX_WAIT_MS = 30_000;
+
+    private final StorageNode node;
+
+    public StorageGrpcService(StorageNode node) {
+        this.node = node;
+    }
+
+    @Override
+    public void produce(ProduceRequest request, StreamObserver<ProduceResponse> response) {
+        TopicPartition tp = new TopicPartition(request.getTopic(), request.getPartition());
+        try {
+            requirePartitionFields(request.getTopic(), request.getPartition());
+            if (request.getBatches().isEmpty()) {
+                throw StorageErrors.invalidRequest("produce to " + tp.dirName() + " carries no batches");
+            }
+            if (request.getTimeoutMs() < 0) {
+                throw StorageErrors.invalidRequest("timeout_ms must be >= 0, got " + request.getTimeoutMs());
+            }
+            HostedPartition partition = node.partitions().require(request.getTopic(), request.getPartition(), node.nodeId());
+            int epoch = partition.requireLeader(node.nodeId(), request.hasLeaderEpoch(), request.getLeaderEpoch());
+            // The leader stamps offsets and its epoch into the headers, so it needs its own copy.
+            ByteBuffer batches = ByteBuffer.allocate(request.getBatches().size());
+            request.getBatches().copyTo(batches);
+            batches.flip();
+            BatchValidator.validate(batches, partition.config().maxMessageBytes());
+            LogAppendInfo info = partition.log().append(batches, epoch);
+            partition.waiters().signal();
+            response.onNext(ProduceResponse.newBuilder()
+                    .setBaseOffset(info.firstOffset())
+                    .setLastOffset(info.lastOffset())
+                    .setLogStartOffset(info.logStartOffset())
+                    .setLogAppendTimeMs(-1)
+                    .build());
+            response.onCompleted();
+        } catch (RuntimeException e) {
+            response.onError(StorageErrors.toStatus(e, tp));
+        }
+    }
+
+    @Override
+    public void fetch(FetchRequest request, StreamObserver<FetchResponse> response) {
+        TopicPartition tp = new TopicPartition(request.getTopic(), request.getPartition());
+        try {
+            FetchSpec spec = FetchSpec.of(request);
+            HostedPartition partition = node.partitions().require(request.getTopic(), request.getPartition(), node.nodeId());
+            partition.requireLeader(node.nodeId(), request.hasLeaderEpoch(), request.getLeaderEpoch());
+            FetchResponse first = read(partition, spec.offset(), spec.maxBytes());
+            if (first.getBatches().size() >= spec.minBytes() || spec.maxWaitMs() == 0) {
+                response.onNext(first);
+                response.onCompleted();
+                return;
+            }
+            new LongPollFetch(this, partition, spec, (ServerCallStreamObserver<FetchResponse>) response, node).start();
+        } catch (RuntimeException e) {
+            response.onError(StorageErrors.toStatus(e, tp));
+        }
+    }
+
+    @Override
+    public void fetchStream(FetchRequest request, StreamObserver<FetchResponse> response) {
+        TopicPartition tp = new TopicPartition(request.getTopic(), request.getPartition());
+        try {
+            FetchSpec spec = FetchSpec.of(request);
+            HostedPartition partition = node.partitions().require(request.getTopic(), request.getPartition(), node.nodeId());
+            partition.requireLeader(node.nodeId(), request.hasLeaderEpoch(), request.getLeaderEpoch());
+            // Fail fast on a bad start offset before the stream opens.
+            read(partition, spec.offset(), spec.maxBytes());
+            new FetchStreamPump(this, partition, spec, (ServerCallStreamObserver<FetchResponse>) response, node).start();
+        } catch (RuntimeException e) {
+            response.onError(StorageErrors.toStatus(e, tp));
+        }
+    }
+
+    @Override
+    public void listOffsets(ListOffsetsRequest request, StreamObserver<ListOffsetsResponse> response) {
+        TopicPartition tp = new TopicPartition(request.getTopic(), request.getPartition());
+        try {
+            requirePartitionFields(request.getTopic(), request.getPartition());
+            HostedPartition partition = node.partitions().require(request.getTopic(), request.getPartition(), node.nodeId());
+            int epoch = partition.requireLeader(node.nodeId(), request.hasLeaderEpoch(), request.getLeaderEpoch());
+            ListOffsetsResponse.Builder answer = ListOffsetsResponse.newBuilder().setLeaderEpoch(epoch).setTimestampMs(-1);
+            switch (request.getSpec()) {
+                case EARLIEST -> answer.setOffset(partition.log().logStartOffset());
+                case LATEST -> answer.setOffset(partition.highWatermark());
+                case TIMESTAMP -> {
+                    Optional<TimestampOffset> found = partition.log().offsetForTimestamp(request.getTimestampMs());
+                    answer.setOffset(found.map(TimestampOffset::offset).orElse(partition.highWatermark()));
+                    found.ifPresent(f -> answer.setTimestampMs(f.timestamp()));
+                }
+                case MAX_TIMESTAMP -> {
+                    Optional<TimestampOffset> max = partition.log().maxTimestampOffset();
+                    answer.setOffset(max.map(TimestampOffset::offset).orElse(-1L));
+                    max.ifPresent(m -> answer.setTimestampMs(m.timestamp()));
+                }
+                default -> throw StorageErrors.invalidRequest(
+                        "list offsets for " + tp.dirName() + " needs spec EARLIEST, LATEST, TIMESTAMP or MAX_TIMESTAMP");
+            }
+            response.onNext(answer.build());
+            response.onCompleted();
+        } catch (RuntimeException e) {
+            response.onError(StorageErrors.toStatus(e, tp));
+        }
+    }
+
+    /** Reads up to the high watermark; the response's bytes wrap the read buffer without a copy. */
+    FetchResponse read(HostedPartition partition, long offset, int maxBytes) {
+        long highWatermark = partition.highWatermark();
+        LogReadResult result = partition.log().read(offset, maxBytes);
+        return FetchResponse.newBuilder()
+                .setBatches(UnsafeByteOperations.unsafeWrap(result.batches()))
+                .setHighWatermark(highWatermark)
+                .setLogStartOffset(result.logStartOffset())
+                .setNextOffset(result.nextOffset())
+                .build();
+    }
+
+    static void requirePartitionFields(String topic, int partition) {
+        if (topic.isEmpty()) {
+            throw StorageErrors.invalidRequest("topic must not be empty");
+        }
+        if (partition < 0) {
+            throw StorageErrors.invalidRequest("partition must be >= 0, got " + partition);
+        }
+    }
+
+    /** A fetch request's checked and defaulted parameters. */
+    record FetchSpec(long offset, int maxBytes, int minBytes, int maxWaitMs) {
+        static FetchSpec of(FetchRequest request) {
+            requirePartitionFields(request.getTopic(), request.getPartition());
+            if (request.getOffset() < 0) {
+                throw StorageErrors.invalidRequest("fetch offset must be >= 0, got " + request.getOffset());
+            }
+            if (request.getMaxBytes() < 0 || request.getMinBytes() < 0 || request.getMaxWaitMs() < 0) {
+                throw StorageErrors.invalidRequest("max_bytes, min_bytes and max_wait_ms must be >= 0");
+            }
+            int maxBytes = request.getMaxBytes() == 0 ? DEFAULT_FETCH_BYTES : Math.min(request.getMaxBytes(), MAX_FETCH_BYTES);
+            return new FetchSpec(request.getOffset(), maxBytes, Math.max(1, request.getMinBytes()),
+                    Math.min(request.getMaxWaitMs(), MAX_WAIT_MS));
+        }
+    }
+}

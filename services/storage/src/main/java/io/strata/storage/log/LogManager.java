@@ -1,0 +1,444 @@
+package io.strata.storage.log;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The partition logs of one storage node, spread over one or more log directories. Each log dir
+ * holds partition directories {@code <topic>-<partition>} and a
+ * {@code recovery-point-offset-checkpoint} ({@link RecoveryPointCheckpoint}).
+ *
+ * <p>Lifecycle: construct, {@link #startup()} (opens and recovers every partition found, then
+ * starts the background tasks), use, {@link #close()} (clean shutdown: everything fsynced, the
+ * checkpoints say "recover nothing").
+ *
+ * <p>Background tasks, on one scheduler thread: fsync of rolled segments (submitted by the logs),
+ * a rewrite of a dir's checkpoint whenever a log's recovery point advanced (coalesced: at most
+ * one pending per dir), retention every 30 s, the {@code flush.ms} check every 100 ms, and a
+ * checkpoint of all recovery points every 60 s. Thread-safe.
+ */
+public final class LogManager implements AutoCloseable {
+
+    static final long RETENTION_CHECK_INTERVAL_MS = 30_000;
+    static final long FLUSH_CHECK_INTERVAL_MS = 100;
+    static final long CHECKPOINT_INTERVAL_MS = 60_000;
+    private static final String DELETE_DIR_SUFFIX = "-delete";
+    private static final System.Logger LOG = System.getLogger(LogManager.class.getName());
+
+    private final List<Path> logDirs;
+    private final Clock clock;
+    private final ScheduledExecutorService scheduler;
+    private final LogConfig defaultConfig;
+    private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
+    private final Map<Path, Object> checkpointLocks = new HashMap<>();
+    private final Map<Path, AtomicBoolean> checkpointPending = new HashMap<>();
+    private final Object lifecycleLock = new Object();
+    private volatile boolean started;
+    private volatile boolean closed;
+
+    /** Creates the log dirs if missing; logs found at startup use {@link LogConfig#defaults()} until configured. */
+    public LogManager(List<Path> logDirs, Clock clock) {
+        this(logDirs, clock, LogConfig.defaults(), newScheduler());
+    }
+
+    /**
+     * As {@link #LogManager(List, Clock)}, with the config that logs found at startup get until
+     * {@link #getOrCreateLog} or {@link PartitionLog#updateConfig} gives them theirs.
+     */
+    public LogManager(List<Path> logDirs, Clock clock, LogConfig defaultConfig) {
+        this(logDirs, clock, defaultConfig, newScheduler());
+    }
+
+    /** With the scheduler injected (tests stop it to simulate a crash). */
+    LogManager(List<Path> logDirs, Clock clock, LogConfig defaultConfig, ScheduledExecutorService scheduler) {
+        if (logDirs.isEmpty()) {
+            throw new IllegalArgumentException("no log dirs");
+        }
+        List<Path> dirs = new ArrayList<>();
+        for (Path d : logDirs) {
+            Path p = d.toAbsolutePath().normalize();
+            if (dirs.contains(p)) {
+                throw new IllegalArgumentException("log dir listed twice: " + p);
+            }
+            dirs.add(p);
+            checkpointLocks.put(p, new Object());
+            checkpointPending.put(p, new AtomicBoolean());
+        }
+        this.logDirs = List.copyOf(dirs);
+        this.clock = clock;
+        this.defaultConfig = defaultConfig;
+        this.scheduler = scheduler;
+        if (scheduler instanceof ScheduledThreadPoolExecutor s) {
+            // Pending delayed deletions are done by the logs' close; don't wait for them.
+            s.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        }
+        io(() -> {
+            for (Path p : this.logDirs) {
+                Files.createDirectories(p);
+            }
+            return null;
+        });
+    }
+
+    private static ScheduledExecutorService newScheduler() {
+        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "strata-log-scheduler");
+            t.setDaemon(true);
+            return t;
+        });
+        s.setRemoveOnCancelPolicy(true);
+        s.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        return s;
+    }
+
+    public List<Path> logDirs() {
+        return logDirs;
+    }
+
+    /**
+     * Opens every partition directory of every log dir and recovers it from its checkpointed
+     * recovery point (in parallel, one task per partition), removes directories left by
+     * interrupted deletions, then starts the background tasks. Returns when recovery is done.
+     *
+     * @throws IllegalStateException when called twice, or a partition is in two log dirs
+     * @throws LogStorageException   on an I/O error
+     */
+    public void startup() {
+        synchronized (lifecycleLock) {
+            if (started || closed) {
+                throw new IllegalStateException("startup() called twice or after close()");
+            }
+            Map<TopicPartition, Path> found = new LinkedHashMap<>();
+            Map<Path, Map<TopicPartition, Long>> recoveryPoints = new HashMap<>();
+            io(() -> {
+                for (Path logDir : logDirs) {
+                    recoveryPoints.put(logDir, readCheckpoint(logDir));
+                    try (DirectoryStream<Path> entries = Files.newDirectoryStream(logDir, Files::isDirectory)) {
+                        for (Path p : entries) {
+                            String name = p.getFileName().toString();
+                            if (name.endsWith(DELETE_DIR_SUFFIX)) {
+                                deleteRecursively(p);
+                                continue;
+                            }
+                            Optional<TopicPartition> tp = TopicPartition.parseDirName(name);
+                            if (tp.isEmpty()) {
+                                continue;
+                            }
+                            Path other = found.putIfAbsent(tp.get(), p);
+                            if (other != null) {
+                                throw new IllegalStateException("partition " + tp.get() + " is in two log dirs: "
+                                        + other + " and " + p);
+                            }
+                        }
+                    }
+                }
+                return null;
+            });
+            ExecutorService pool = Executors.newFixedThreadPool(
+                    Math.max(1, Math.min(found.size(), Runtime.getRuntime().availableProcessors())));
+            try {
+                List<Future<PartitionLog>> opening = new ArrayList<>();
+                for (Map.Entry<TopicPartition, Path> e : found.entrySet()) {
+                    Path partitionDir = e.getValue();
+                    long rp = recoveryPoints.get(partitionDir.getParent()).getOrDefault(e.getKey(), 0L);
+                    opening.add(pool.submit(() -> PartitionLog.open(partitionDir, e.getKey(),
+                            PartitionMetadataFile.read(partitionDir).orElse(""), defaultConfig, rp, clock, scheduler,
+                            this::recoveryPointAdvanced)));
+                }
+                List<Throwable> failures = new ArrayList<>();
+                for (Future<PartitionLog> f : opening) {
+                    try {
+                        PartitionLog log = f.get();
+                        logs.put(log.topicPartition(), log);
+                    } catch (ExecutionException e) {
+                        failures.add(e.getCause());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        failures.add(e);
+                    }
+                }
+                if (!failures.isEmpty()) {
+                    logs.values().forEach(PartitionLog::closeForDeletion);
+                    logs.clear();
+                    Throwable first = failures.getFirst();
+                    throw first instanceof RuntimeException r && !(first instanceof UncheckedIOException) ? r
+                            : new LogStorageException("could not open the logs: " + first.getMessage(), first);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            scheduler.scheduleWithFixedDelay(this::retentionPass, RETENTION_CHECK_INTERVAL_MS,
+                    RETENTION_CHECK_INTERVAL_MS, TimeUnit.MILLISECONDS);
+            scheduler.scheduleWithFixedDelay(this::flushPass, FLUSH_CHECK_INTERVAL_MS, FLUSH_CHECK_INTERVAL_MS,
+                    TimeUnit.MILLISECONDS);
+            scheduler.scheduleWithFixedDelay(this::checkpointPass, CHECKPOINT_INTERVAL_MS, CHECKPOINT_INTERVAL_MS,
+                    TimeUnit.MILLISECONDS);
+            started = true;
+            LOG.log(System.Logger.Level.INFO, "opened {0} partition logs in {1}", logs.size(), logDirs);
+        }
+    }
+
+    private static Map<TopicPartition, Long> readCheckpoint(Path logDir) {
+        try {
+            return RecoveryPointCheckpoint.read(logDir);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "unreadable recovery-point checkpoint in {0}; recovering its"
+                    + " partitions from the start: {1}", logDir, e.getMessage());
+            return Map.of();
+        }
+    }
+
+    /**
+     * The partition's log, created if missing: in the log dir holding the fewest partitions, with a
+     * {@code partition.metadata} naming {@code topicId}. An existing log gets {@code config}. If the
+     * existing log belongs to another topic id (the topic was deleted and re-created), it is
+     * deleted first; a log without topic id adopts {@code topicId}.
+     */
+    public PartitionLog getOrCreateLog(TopicPartition tp, String topicId, LogConfig config) {
+        synchronized (lifecycleLock) {
+            ensureRunning();
+            PartitionLog existing = logs.get(tp);
+            if (existing != null) {
+                if (existing.topicId().isEmpty() && !topicId.isEmpty()) {
+                    io(() -> {
+                        PartitionMetadataFile.write(existing.dir(), topicId);
+                        return null;
+                    });
+                    existing.setTopicId(topicId);
+                }
+                if (existing.topicId().equals(topicId)) {
+                    if (!existing.config().equals(config)) {
+                        existing.updateConfig(config);
+                    }
+                    return existing;
+                }
+                LOG.log(System.Logger.Level.INFO, "{0} belongs to topic id {1}, not {2}: deleting the old log", tp,
+                        existing.topicId(), topicId);
+                deleteLog(tp);
+            }
+            Path logDir = leastLoadedDir();
+            Path partitionDir = logDir.resolve(tp.dirName());
+            PartitionLog log = io(() -> {
+                Files.createDirectories(partitionDir);
+                PartitionMetadataFile.write(partitionDir, topicId);
+                AtomicFiles.fsyncDirectory(logDir);
+                return PartitionLog.open(partitionDir, tp, topicId, config, 0L, clock, scheduler,
+                        this::recoveryPointAdvanced);
+            });
+            logs.put(tp, log);
+            return log;
+        }
+    }
+
+    private Path leastLoadedDir() {
+        Map<Path, Integer> counts = new HashMap<>();
+        for (PartitionLog log : logs.values()) {
+            counts.merge(log.dir().getParent(), 1, Integer::sum);
+        }
+        Path best = logDirs.getFirst();
+        for (Path d : logDirs) {
+            if (counts.getOrDefault(d, 0) < counts.getOrDefault(best, 0)) {
+                best = d;
+            }
+        }
+        return best;
+    }
+
+    public Optional<PartitionLog> getLog(TopicPartition tp) {
+        return Optional.ofNullable(logs.get(tp));
+    }
+
+    public Collection<PartitionLog> allLogs() {
+        return List.copyOf(logs.values());
+    }
+
+    /**
+     * Closes the partition's log (without flushing) and deletes its directory: renamed to
+     * {@code <topic>-<partition>.<uuid>-delete} first, so a crash midway leaves nothing that
+     * startup would open. A no-op when the partition has no log.
+     */
+    public void deleteLog(TopicPartition tp) {
+        synchronized (lifecycleLock) {
+            PartitionLog log = logs.remove(tp);
+            if (log == null) {
+                return;
+            }
+            log.closeForDeletion();
+            Path dir = log.dir();
+            Path logDir = dir.getParent();
+            io(() -> {
+                Path doomed = logDir.resolve(tp.dirName() + "." + UUID.randomUUID().toString().replace("-", "")
+                        + DELETE_DIR_SUFFIX);
+                Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
+                AtomicFiles.fsyncDirectory(logDir);
+                deleteRecursively(doomed);
+                return null;
+            });
+            writeCheckpoint(logDir);
+        }
+    }
+
+    /**
+     * Clean shutdown: stops the background tasks, flushes and closes every log (recovery point =
+     * log end), and writes each log dir's checkpoint, so the next startup recovers nothing.
+     */
+    @Override
+    public void close() {
+        synchronized (lifecycleLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            scheduler.shutdown();
+            try {
+                if (!scheduler.awaitTermination(60, TimeUnit.SECONDS)) {
+                    LOG.log(System.Logger.Level.WARNING, "background log tasks did not stop within 60 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            RuntimeException failure = null;
+            for (PartitionLog log : logs.values()) {
+                try {
+                    log.close();
+                } catch (RuntimeException e) {
+                    failure = failure == null ? e : failure;
+                }
+            }
+            for (Path logDir : logDirs) {
+                writeCheckpoint(logDir);
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        }
+    }
+
+    /** Rewrites the recovery-point checkpoint of one log dir from the logs' current values. */
+    void writeCheckpoint(Path logDir) {
+        synchronized (checkpointLocks.get(logDir)) {
+            Map<TopicPartition, Long> points = new LinkedHashMap<>();
+            for (PartitionLog log : logs.values()) {
+                if (log.dir().getParent().equals(logDir)) {
+                    points.put(log.topicPartition(), log.recoveryPoint());
+                }
+            }
+            try {
+                RecoveryPointCheckpoint.write(logDir, points);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "could not write the recovery-point checkpoint of " + logDir, e);
+            }
+        }
+    }
+
+    /** Schedules a rewrite of the log's dir checkpoint, unless one is already pending. */
+    private void recoveryPointAdvanced(PartitionLog log) {
+        if (logs.get(log.topicPartition()) != log) {
+            return;
+        }
+        Path logDir = log.dir().getParent();
+        AtomicBoolean pending = checkpointPending.get(logDir);
+        if (pending.compareAndSet(false, true)) {
+            try {
+                scheduler.execute(() -> {
+                    pending.set(false);
+                    writeCheckpoint(logDir);
+                });
+            } catch (RejectedExecutionException e) {
+                pending.set(false); // shutting down: close() writes the checkpoints
+            }
+        }
+    }
+
+    private void retentionPass() {
+        for (PartitionLog log : logs.values()) {
+            try {
+                log.deleteOldSegments();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "retention of " + log.topicPartition() + " failed", e);
+            }
+        }
+    }
+
+    private void flushPass() {
+        long now = clock.millis();
+        for (PartitionLog log : logs.values()) {
+            try {
+                log.flushIfDue(now);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "flush of " + log.topicPartition() + " failed", e);
+            }
+        }
+    }
+
+    private void checkpointPass() {
+        for (Path logDir : logDirs) {
+            writeCheckpoint(logDir);
+        }
+    }
+
+    private void ensureRunning() {
+        if (!started || closed) {
+            throw new IllegalStateException(closed ? "log manager is closed" : "log manager not started");
+        }
+    }
+
+    private static void deleteRecursively(Path root) throws IOException {
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.deleteIfExists(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                if (exc != null) {
+                    throw exc;
+                }
+                Files.deleteIfExists(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface IoAction<T> {
+        T run() throws IOException;
+    }
+
+    /** The one place where this class's own I/O errors become {@link LogStorageException}s. */
+    private static <T> T io(IoAction<T> action) {
+        try {
+            return action.run();
+        } catch (IOException | UncheckedIOException e) {
+            throw new LogStorageException("I/O error in the log dirs: " + e.getMessage(), e);
+        }
+    }
+}
