@@ -55,7 +55,9 @@ public class LogAppendBenchmark {
         manager = new LogManager(List.of(dir), Clock.systemUTC());
         manager.startup();
         log = manager.getOrCreateLog(new TopicPartition("bench", 0), "bench-topic-id", LogConfig.defaults());
-        batch = BenchBatches.batch(RECORDS_PER_BATCH, RECORD_SIZE, System.currentTimeMillis());
+        // Direct, as the storage service hands the log its per-thread direct copy of a request.
+        ByteBuffer heap = BenchBatches.batch(RECORDS_PER_BATCH, RECORD_SIZE, System.currentTimeMillis());
+        batch = ByteBuffer.allocateDirect(heap.remaining()).put(heap).flip();
         batchBytes = batch.remaining();
     }
 

@@ -46,6 +46,8 @@ public class LogReadBenchmark {
     private LogManager manager;
     private PartitionLog log;
     private long offset;
+    /** Reused, as the storage service reads into a per-thread direct buffer. */
+    private final ByteBuffer scratch = ByteBuffer.allocateDirect(2 * FETCH_BYTES);
 
     @Setup(Level.Trial)
     public void fillLog() throws IOException {
@@ -66,7 +68,7 @@ public class LogReadBenchmark {
         if (offset >= log.logEndOffset()) {
             offset = 0;
         }
-        LogReadResult r = log.read(offset, FETCH_BYTES);
+        LogReadResult r = log.read(offset, FETCH_BYTES, size -> scratch.clear().limit(size));
         offset = r.nextOffset();
         return r.batches().remaining();
     }

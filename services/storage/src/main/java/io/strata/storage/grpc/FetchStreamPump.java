@@ -64,7 +64,7 @@ final class FetchStreamPump {
                 finished = true;
                 deregister.run();
                 if (!response.isCancelled()) {
-                    response.onError(StorageErrors.toStatus(e, partition.topicPartition()));
+                    response.onError(StorageErrors.toStatus(e, partition.topicPartition().dirName()));
                 }
             }
         }

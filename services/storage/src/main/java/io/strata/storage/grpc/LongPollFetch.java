@@ -87,7 +87,7 @@ final class LongPollFetch {
         if (done.compareAndSet(false, true)) {
             cleanUp();
             if (!response.isCancelled()) {
-                response.onError(StorageErrors.toStatus(e, partition.topicPartition()));
+                response.onError(StorageErrors.toStatus(e, partition.topicPartition().dirName()));
             }
         }
     }

@@ -8,7 +8,6 @@ import io.strata.records.InvalidBatchException;
 import io.strata.records.RecordTooLargeException;
 import io.strata.storage.log.LogStorageException;
 import io.strata.storage.log.OffsetOutOfRangeException;
-import io.strata.storage.log.TopicPartition;
 import org.jboss.logging.Logger;
 
 /** Maps the storage engine's and the batch validator's exceptions to the wire's error table, in one place. */
@@ -19,8 +18,7 @@ final class StorageErrors {
     private StorageErrors() {
     }
 
-    static StatusRuntimeException toStatus(Throwable failure, TopicPartition tp) {
-        String where = tp.dirName();
+    static StatusRuntimeException toStatus(Throwable failure, String where) {
         if (failure instanceof StatusRuntimeException s) {
             return s;
         }

@@ -15,7 +15,6 @@ import io.strata.storage.StorageNode;
 import io.strata.storage.log.LogAppendInfo;
 import io.strata.storage.log.LogReadResult;
 import io.strata.storage.log.TimestampOffset;
-import io.strata.storage.log.TopicPartition;
 import io.strata.storage.partition.HostedPartition;
 import jakarta.inject.Singleton;
 
@@ -38,6 +37,8 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
     static final int MAX_WAIT_MS = 30_000;
 
     private final StorageNode node;
+    private final ScratchBuffers produceBuffers = new ScratchBuffers();
+    private final ScratchBuffers fetchBuffers = new ScratchBuffers();
 
     public StorageGrpcService(StorageNode node) {
         this.node = node;
@@ -45,11 +46,11 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
 
     @Override
     public void produce(ProduceRequest request, StreamObserver<ProduceResponse> response) {
-        TopicPartition tp = new TopicPartition(request.getTopic(), request.getPartition());
+        String where = request.getTopic() + "-" + request.getPartition();
         try {
             requirePartitionFields(request.getTopic(), request.getPartition());
             if (request.getBatches().isEmpty()) {
-                throw StorageErrors.invalidRequest("produce to " + tp.dirName() + " carries no batches");
+                throw StorageErrors.invalidRequest("produce to " + where + " carries no batches");
             }
             if (request.getTimeoutMs() < 0) {
                 throw StorageErrors.invalidRequest("timeout_ms must be >= 0, got " + request.getTimeoutMs());
@@ -57,7 +58,7 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
             HostedPartition partition = node.partitions().require(request.getTopic(), request.getPartition(), node.nodeId());
             int epoch = partition.requireLeader(node.nodeId(), request.hasLeaderEpoch(), request.getLeaderEpoch());
             // The leader stamps offsets and its epoch into the headers, so it needs its own copy.
-            ByteBuffer batches = ByteBuffer.allocate(request.getBatches().size());
+            ByteBuffer batches = produceBuffers.take(request.getBatches().size());
             request.getBatches().copyTo(batches);
             batches.flip();
             BatchValidator.validate(batches, partition.config().maxMessageBytes());
@@ -71,13 +72,13 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
                     .build());
             response.onCompleted();
         } catch (RuntimeException e) {
-            response.onError(StorageErrors.toStatus(e, tp));
+            response.onError(StorageErrors.toStatus(e, where));
         }
     }
 
     @Override
     public void fetch(FetchRequest request, StreamObserver<FetchResponse> response) {
-        TopicPartition tp = new TopicPartition(request.getTopic(), request.getPartition());
+        String where = request.getTopic() + "-" + request.getPartition();
         try {
             FetchSpec spec = FetchSpec.of(request);
             HostedPartition partition = node.partitions().require(request.getTopic(), request.getPartition(), node.nodeId());
@@ -90,13 +91,13 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
             }
             new LongPollFetch(this, partition, spec, (ServerCallStreamObserver<FetchResponse>) response, node).start();
         } catch (RuntimeException e) {
-            response.onError(StorageErrors.toStatus(e, tp));
+            response.onError(StorageErrors.toStatus(e, where));
         }
     }
 
     @Override
     public void fetchStream(FetchRequest request, StreamObserver<FetchResponse> response) {
-        TopicPartition tp = new TopicPartition(request.getTopic(), request.getPartition());
+        String where = request.getTopic() + "-" + request.getPartition();
         try {
             FetchSpec spec = FetchSpec.of(request);
             HostedPartition partition = node.partitions().require(request.getTopic(), request.getPartition(), node.nodeId());
@@ -105,13 +106,13 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
             read(partition, spec.offset(), spec.maxBytes());
             new FetchStreamPump(this, partition, spec, (ServerCallStreamObserver<FetchResponse>) response, node).start();
         } catch (RuntimeException e) {
-            response.onError(StorageErrors.toStatus(e, tp));
+            response.onError(StorageErrors.toStatus(e, where));
         }
     }
 
     @Override
     public void listOffsets(ListOffsetsRequest request, StreamObserver<ListOffsetsResponse> response) {
-        TopicPartition tp = new TopicPartition(request.getTopic(), request.getPartition());
+        String where = request.getTopic() + "-" + request.getPartition();
         try {
             requirePartitionFields(request.getTopic(), request.getPartition());
             HostedPartition partition = node.partitions().require(request.getTopic(), request.getPartition(), node.nodeId());
@@ -131,19 +132,22 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
                     max.ifPresent(m -> answer.setTimestampMs(m.timestamp()));
                 }
                 default -> throw StorageErrors.invalidRequest(
-                        "list offsets for " + tp.dirName() + " needs spec EARLIEST, LATEST, TIMESTAMP or MAX_TIMESTAMP");
+                        "list offsets for " + where + " needs spec EARLIEST, LATEST, TIMESTAMP or MAX_TIMESTAMP");
             }
             response.onNext(answer.build());
             response.onCompleted();
         } catch (RuntimeException e) {
-            response.onError(StorageErrors.toStatus(e, tp));
+            response.onError(StorageErrors.toStatus(e, where));
         }
     }
 
-    /** Reads up to the high watermark; the response's bytes wrap the read buffer without a copy. */
+    /**
+     * Reads up to the high watermark. The response's bytes wrap this thread's scratch buffer
+     * without a copy: send it (onNext) before this thread reads again.
+     */
     FetchResponse read(HostedPartition partition, long offset, int maxBytes) {
         long highWatermark = partition.highWatermark();
-        LogReadResult result = partition.log().read(offset, maxBytes);
+        LogReadResult result = partition.log().read(offset, maxBytes, fetchBuffers::take);
         return FetchResponse.newBuilder()
                 .setBatches(UnsafeByteOperations.unsafeWrap(result.batches()))
                 .setHighWatermark(highWatermark)

@@ -5,6 +5,7 @@ import io.strata.records.RecordBatch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.function.IntFunction;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -277,7 +278,8 @@ public final class PartitionLog implements AutoCloseable {
      * Consumes {@code validatedBatches} (its position moves to its limit).
      *
      * @throws IllegalArgumentException when the buffer is not a sequence of whole batches with magic
-     *                                  2, or a batch is larger than {@code max.message.bytes}
+     *                                  2 (record sizes are the validator's business: it checks each
+     *                                  record against {@code max.message.bytes})
      * @throws LogStorageException      on an I/O error, now or earlier (sticky), or when closed
      */
     public LogAppendInfo append(ByteBuffer validatedBatches, int leaderEpoch) {
@@ -298,10 +300,6 @@ public final class PartitionLog implements AutoCloseable {
                 }
                 if (RecordBatch.magic(buf, p) != RecordBatch.MAGIC || RecordBatch.lastOffsetDelta(buf, p) < 0) {
                     throw new IllegalArgumentException("malformed batch header at byte " + (p - start));
-                }
-                if (size > c.maxMessageBytes()) {
-                    throw new IllegalArgumentException("batch of " + size + " bytes exceeds max.message.bytes="
-                            + c.maxMessageBytes());
                 }
                 offsets += RecordBatch.lastOffsetDelta(buf, p) + 1L;
                 maxTimestamp = Math.max(maxTimestamp, RecordBatch.maxTimestamp(buf, p));
@@ -451,6 +449,16 @@ public final class PartitionLog implements AutoCloseable {
      * @throws LogStorageException       on an I/O error or when the log is closed
      */
     public LogReadResult read(long offset, int maxBytes) throws OffsetOutOfRangeException {
+        return read(offset, maxBytes, ByteBuffer::allocate);
+    }
+
+    /**
+     * As {@link #read(long, int)}, reading into buffers from {@code buffers}: given a size, it
+     * returns an empty buffer with exactly that many bytes remaining (position 0). Lets a caller
+     * reuse direct buffers, which saves the JDK's copy through a temporary direct buffer and the
+     * zeroing of a fresh heap array; the result is valid only until the caller reuses the buffer.
+     */
+    public LogReadResult read(long offset, int maxBytes, IntFunction<ByteBuffer> buffers) throws OffsetOutOfRangeException {
         LogEnd e = end;
         long start = logStartOffset;
         if (offset < start || offset > e.offset()) {
@@ -466,7 +474,7 @@ public final class PartitionLog implements AutoCloseable {
             try {
                 int position = s.locate(offset, limit);
                 if (position >= 0) {
-                    Segment.Chunk chunk = s.read(position, limit, maxBytes);
+                    Segment.Chunk chunk = s.read(position, limit, maxBytes, buffers);
                     return new LogReadResult(chunk.batches(), chunk.nextOffset(), start, e.offset());
                 }
             } catch (IOException ex) {

@@ -4,6 +4,7 @@ import io.strata.records.RecordBatch;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.function.IntFunction;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -309,18 +310,19 @@ final class Segment {
 
     /**
      * Reads whole batches from {@code position} (a batch start) up to {@code limit}: as many as fit
-     * in {@code maxBytes}, and at least the first one whatever its size.
+     * in {@code maxBytes}, and at least the first one whatever its size. {@code buffers} supplies
+     * an empty buffer of exactly the asked size (position 0, limit = size).
      */
-    Chunk read(int position, int limit, int maxBytes) throws IOException {
+    Chunk read(int position, int limit, int maxBytes, IntFunction<ByteBuffer> buffers) throws IOException {
         int available = limit - position;
         int want = Math.min(available, Math.max(maxBytes, RecordBatch.HEADER_SIZE));
-        ByteBuffer buf = ByteBuffer.allocate(want);
+        ByteBuffer buf = buffers.apply(want);
         if (SparseIndex.readFully(log, buf, position) < RecordBatch.LOG_OVERHEAD) {
             throw new IOException("short read at " + position + " of " + file(LOG_SUFFIX));
         }
         int first = RecordBatch.sizeInBytes(buf, 0);
         if (first > want) {
-            ByteBuffer big = ByteBuffer.allocate(first);
+            ByteBuffer big = buffers.apply(first);
             big.put(buf.flip());
             if (SparseIndex.readFully(log, big, position + want) + want < first) {
                 throw new IOException("short read at " + position + " of " + file(LOG_SUFFIX));

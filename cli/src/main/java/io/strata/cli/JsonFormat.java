@@ -1,0 +1,127 @@
+package io.strata.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strata.client.NodeInfo;
+import io.strata.client.PartitionInfo;
+import io.strata.client.admin.ClusterDescription;
+import io.strata.client.admin.TopicDescription;
+import io.strata.client.admin.TopicListing;
+
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The JSON documents the CLI prints with {@code --output json}. Pure functions of client values,
+ * so their shapes are tested without a server. Field names are part of the CLI's contract.
+ */
+final class JsonFormat {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper COMPACT = new ObjectMapper();
+
+    private JsonFormat() {
+    }
+
+    /**
+     * {@code {"name", "topicId", "partitions": [{"partition", "leader" (null when offline),
+     * "replicas", "isr"}], "config": {effective config}, "overrides": {..}}}.
+     */
+    static String topicDescription(TopicDescription d) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("name", d.name());
+        root.put("topicId", d.topicId());
+        ArrayNode partitions = root.putArray("partitions");
+        for (PartitionInfo p : d.partitions()) {
+            ObjectNode node = partitions.addObject();
+            node.put("partition", p.partition());
+            if (p.leader() == null) {
+                node.putNull("leader");
+            } else {
+                node.put("leader", p.leader());
+            }
+            ints(node.putArray("replicas"), p.replicas());
+            ints(node.putArray("isr"), p.isr());
+        }
+        strings(root.putObject("config"), d.config());
+        strings(root.putObject("overrides"), d.overrides());
+        return write(MAPPER, root);
+    }
+
+    /** {@code {"topics": [{"name", "topicId", "partitions", "replicationFactor"}]}}. */
+    static String topicList(List<TopicListing> topics) {
+        ObjectNode root = MAPPER.createObjectNode();
+        ArrayNode array = root.putArray("topics");
+        for (TopicListing t : topics) {
+            ObjectNode node = array.addObject();
+            node.put("name", t.name());
+            node.put("topicId", t.topicId());
+            node.put("partitions", t.partitions());
+            node.put("replicationFactor", t.replicationFactor());
+        }
+        return write(MAPPER, root);
+    }
+
+    /** {@code {"clusterId", "nodes": [{"id", "host", "port", "rack"}]}}. */
+    static String cluster(ClusterDescription c) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("clusterId", c.clusterId());
+        ArrayNode nodes = root.putArray("nodes");
+        for (NodeInfo n : c.nodes()) {
+            ObjectNode node = nodes.addObject();
+            node.put("id", n.id());
+            node.put("host", n.host());
+            node.put("port", n.port());
+            node.put("rack", n.rack());
+        }
+        ArrayNode ingestion = root.putArray("ingestionEndpoints");
+        c.ingestionEndpoints().forEach(ingestion::add);
+        return write(MAPPER, root);
+    }
+
+    /**
+     * One consumed record on one line: {@code {"topic", "partition", "offset", "timestamp", "key",
+     * "value"}}; key and value as UTF-8 text, {@code null} when absent.
+     */
+    static String record(String topic, int partition, long offset, long timestamp, byte[] key, byte[] value) {
+        ObjectNode node = COMPACT.createObjectNode();
+        node.put("topic", topic);
+        node.put("partition", partition);
+        node.put("offset", offset);
+        node.put("timestamp", timestamp);
+        text(node, "key", key);
+        text(node, "value", value);
+        return write(COMPACT, node);
+    }
+
+    private static void text(ObjectNode node, String field, byte[] bytes) {
+        if (bytes == null) {
+            node.putNull(field);
+        } else {
+            node.put(field, new String(bytes, StandardCharsets.UTF_8));
+        }
+    }
+
+    private static void ints(ArrayNode array, List<Integer> values) {
+        values.forEach(array::add);
+    }
+
+    private static void strings(ObjectNode node, Map<String, String> values) {
+        new TreeMap<>(values).forEach(node::put);
+    }
+
+    private static String write(ObjectMapper mapper, ObjectNode node) {
+        try {
+            return mapper.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

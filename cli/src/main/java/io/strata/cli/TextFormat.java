@@ -1,0 +1,100 @@
+package io.strata.cli;
+
+import io.strata.client.NodeInfo;
+import io.strata.client.PartitionInfo;
+import io.strata.client.admin.ClusterDescription;
+import io.strata.client.admin.TopicDescription;
+import io.strata.client.admin.TopicListing;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/** The readable text the CLI prints by default. Pure functions, tested without a server. */
+final class TextFormat {
+
+    private TextFormat() {
+    }
+
+    /** A table: NAME, PARTITIONS, REPLICATION-FACTOR, TOPIC-ID. */
+    static String topicList(List<TopicListing> topics) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"NAME", "PARTITIONS", "REPLICATION-FACTOR", "TOPIC-ID"});
+        for (TopicListing t : topics) {
+            rows.add(new String[] {t.name(), String.valueOf(t.partitions()), String.valueOf(t.replicationFactor()),
+                    t.topicId()});
+        }
+        return table(rows);
+    }
+
+    /**
+     * As {@code kafka-topics --describe}: a summary line with the overrides, then one line per
+     * partition; the effective config follows.
+     */
+    static String topicDescription(TopicDescription d) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("Topic: ").append(d.name())
+                .append("\tTopicId: ").append(d.topicId())
+                .append("\tPartitionCount: ").append(d.partitions().size())
+                .append("\tReplicationFactor: ").append(d.replicationFactor())
+                .append("\tConfigs: ").append(joinConfig(d.overrides()))
+                .append('\n');
+        for (PartitionInfo p : d.partitions()) {
+            sb.append("\tTopic: ").append(d.name())
+                    .append("\tPartition: ").append(p.partition())
+                    .append("\tLeader: ").append(p.leader() == null ? "none" : p.leader())
+                    .append("\tReplicas: ").append(joinInts(p.replicas()))
+                    .append("\tIsr: ").append(joinInts(p.isr()))
+                    .append('\n');
+        }
+        if (!d.config().isEmpty()) {
+            sb.append("Effective config:\n");
+            new TreeMap<>(d.config()).forEach((k, v) -> sb.append('\t').append(k).append('=').append(v).append('\n'));
+        }
+        return sb.toString();
+    }
+
+    /** The cluster id, then a table of live nodes. */
+    static String cluster(ClusterDescription c) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"NODE", "HOST", "PORT", "RACK"});
+        for (NodeInfo n : c.nodes()) {
+            rows.add(new String[] {String.valueOf(n.id()), n.host(), String.valueOf(n.port()), n.rack()});
+        }
+        return "Cluster: " + c.clusterId() + "\n" + table(rows);
+    }
+
+    /** Left-aligned columns separated by two spaces; no trailing spaces. */
+    static String table(List<String[]> rows) {
+        int columns = rows.get(0).length;
+        int[] width = new int[columns];
+        for (String[] row : rows) {
+            for (int i = 0; i < columns; i++) {
+                width[i] = Math.max(width[i], row[i].length());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < columns; i++) {
+                line.append(row[i]);
+                if (i < columns - 1) {
+                    line.append(" ".repeat(width[i] - row[i].length() + 2));
+                }
+            }
+            sb.append(line.toString().stripTrailing()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String joinConfig(Map<String, String> config) {
+        return new TreeMap<>(config).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(","));
+    }
+
+    private static String joinInts(List<Integer> ids) {
+        return ids.stream().map(String::valueOf).collect(Collectors.joining(","));
+    }
+}

@@ -1,0 +1,148 @@
+package io.strata.cli;
+
+import io.strata.client.admin.NewTopic;
+import io.strata.client.admin.StrataAdmin;
+import io.strata.client.admin.TopicDescription;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.Callable;
+
+/** {@code strata topic create|list|describe|delete|alter-config}. */
+@Command(name = "topic", mixinStandardHelpOptions = true, description = "Create, list, describe, alter and delete topics.",
+        subcommands = {TopicCommand.Create.class, TopicCommand.ListTopics.class, TopicCommand.Describe.class,
+                TopicCommand.Delete.class, TopicCommand.AlterConfig.class})
+final class TopicCommand {
+
+    /** Shared plumbing of the topic subcommands. */
+    abstract static class AdminCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public final Integer call() {
+            try (StrataAdmin admin = Clients.admin(StrataCli.of(spec).bootstrap())) {
+                PrintWriter out = spec.commandLine().getOut();
+                run(admin, out);
+                out.flush();
+                return 0;
+            }
+        }
+
+        abstract void run(StrataAdmin admin, PrintWriter out);
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a topic.")
+    static final class Create extends AdminCommand {
+        @Parameters(index = "0", paramLabel = "NAME", description = "The topic name.")
+        String name;
+
+        @Option(names = "--partitions", paramLabel = "N", description = "Partition count (default: the cluster's num.partitions).")
+        Integer partitions;
+
+        @Option(names = "--replication-factor", paramLabel = "R",
+                description = "Replicas per partition (default: the cluster's default.replication.factor).")
+        Integer replicationFactor;
+
+        @Option(names = "--config", paramLabel = "KEY=VALUE", description = "A topic config override; repeatable.")
+        Map<String, String> configs = new LinkedHashMap<>();
+
+        @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", defaultValue = "text",
+                description = "text or json (the created topic's description).")
+        OutputFormat output;
+
+        @Override
+        void run(StrataAdmin admin, PrintWriter out) {
+            NewTopic topic = new NewTopic(name,
+                    partitions == null ? OptionalInt.empty() : OptionalInt.of(partitions),
+                    replicationFactor == null ? OptionalInt.empty() : OptionalInt.of(replicationFactor),
+                    configs);
+            TopicDescription created = admin.createTopic(topic);
+            if (output == OutputFormat.json) {
+                out.println(JsonFormat.topicDescription(created));
+            } else {
+                out.println("Created topic " + created.name() + " (" + created.partitions().size() + " partitions, "
+                        + "replication factor " + created.replicationFactor() + ").");
+            }
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List all topics.")
+    static final class ListTopics extends AdminCommand {
+        @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", defaultValue = "text", description = "text or json.")
+        OutputFormat output;
+
+        @Override
+        void run(StrataAdmin admin, PrintWriter out) {
+            var topics = admin.listTopics();
+            out.print(output == OutputFormat.json ? JsonFormat.topicList(topics) + "\n" : TextFormat.topicList(topics));
+        }
+    }
+
+    @Command(name = "describe", mixinStandardHelpOptions = true,
+            description = "Describe a topic: partitions (leader, replicas, ISR) and config.")
+    static final class Describe extends AdminCommand {
+        @Parameters(index = "0", paramLabel = "NAME", description = "The topic name.")
+        String name;
+
+        @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", defaultValue = "text", description = "text or json.")
+        OutputFormat output;
+
+        @Override
+        void run(StrataAdmin admin, PrintWriter out) {
+            TopicDescription d = admin.describeTopic(name);
+            out.print(output == OutputFormat.json ? JsonFormat.topicDescription(d) + "\n" : TextFormat.topicDescription(d));
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a topic and its data.")
+    static final class Delete extends AdminCommand {
+        @Parameters(index = "0", paramLabel = "NAME", description = "The topic name.")
+        String name;
+
+        @Override
+        void run(StrataAdmin admin, PrintWriter out) {
+            admin.deleteTopic(name);
+            out.println("Deleted topic " + name + ".");
+        }
+    }
+
+    @Command(name = "alter-config", mixinStandardHelpOptions = true, description = "Set or remove topic config overrides.")
+    static final class AlterConfig extends AdminCommand {
+        @Parameters(index = "0", paramLabel = "NAME", description = "The topic name.")
+        String name;
+
+        @Option(names = "--set", paramLabel = "KEY=VALUE", description = "An override to set; repeatable.")
+        Map<String, String> set = new LinkedHashMap<>();
+
+        @Option(names = "--delete", paramLabel = "KEY", description = "An override to remove; repeatable.")
+        List<String> delete = new java.util.ArrayList<>();
+
+        @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", defaultValue = "text",
+                description = "text or json (the topic's description after the change).")
+        OutputFormat output;
+
+        @Override
+        void run(StrataAdmin admin, PrintWriter out) {
+            if (set.isEmpty() && delete.isEmpty()) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "Missing option: give at least one --set KEY=VALUE or --delete KEY");
+            }
+            TopicDescription d = admin.alterTopicConfig(name, set, delete);
+            if (output == OutputFormat.json) {
+                out.println(JsonFormat.topicDescription(d));
+            } else {
+                out.println("Updated config of topic " + d.name() + ". Overrides: "
+                        + (d.overrides().isEmpty() ? "(none)" : new java.util.TreeMap<>(d.overrides())));
+            }
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package io.strata.client.admin;
+
+import io.grpc.StatusRuntimeException;
+import io.strata.client.CommonClientConfigs;
+import io.strata.client.NodeInfo;
+import io.strata.client.StrataException;
+import io.strata.client.internal.Address;
+import io.strata.client.internal.ChannelPool;
+import io.strata.client.internal.ClientConfig;
+import io.strata.client.internal.ClusterSnapshot;
+import io.strata.client.internal.Errors;
+import io.strata.proto.v1.AlterTopicConfigRequest;
+import io.strata.proto.v1.ClusterMetadata;
+import io.strata.proto.v1.CoordinationGrpc;
+import io.strata.proto.v1.CreateTopicRequest;
+import io.strata.proto.v1.DeleteTopicRequest;
+import io.strata.proto.v1.DescribeTopicRequest;
+import io.strata.proto.v1.ErrorCode;
+import io.strata.proto.v1.ListTopicsRequest;
+import io.strata.proto.v1.MetadataRequest;
+import io.strata.proto.v1.TopicSummary;
+
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Creates, lists, describes, alters and deletes topics, and describes the cluster, through
+ * coordination. Calls block up to {@code request.timeout.ms}. When a bootstrap address cannot be
+ * reached the next one is tried; nothing else is retried (creating a topic is not idempotent).
+ * Thread-safe. Failures are thrown as {@link StrataException} with the server's reason.
+ *
+ * <pre>{@code
+ * try (var admin = new StrataAdmin(Map.of("bootstrap.servers", "127.0.0.1:9092"))) {
+ *     admin.createTopic(new NewTopic("events", 3, 1));
+ * }
+ * }</pre>
+ */
+public final class StrataAdmin implements AutoCloseable {
+
+    private final List<Address> bootstrap;
+    private final int requestTimeoutMs;
+    private final ChannelPool channels;
+    private volatile int preferred;
+
+    /**
+     * @param configs {@code bootstrap.servers} (required), {@code client.id}, {@code request.timeout.ms}
+     * @throws IllegalArgumentException for an invalid config value
+     */
+    public StrataAdmin(Map<String, ?> configs) {
+        ClientConfig c = new ClientConfig(configs, Set.of(), "admin");
+        this.bootstrap = c.bootstrapServers();
+        this.requestTimeoutMs = c.requestTimeoutMs();
+        this.channels = new ChannelPool(c.clientId());
+    }
+
+    /** As {@link #StrataAdmin(Map)}, from {@link Properties}. */
+    public StrataAdmin(Properties configs) {
+        this(ClientConfig.toMap(configs));
+    }
+
+    /** An admin client for one bootstrap address, with defaults otherwise. */
+    public static StrataAdmin forBootstrap(String bootstrapServers) {
+        return new StrataAdmin(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS, bootstrapServers));
+    }
+
+    /**
+     * Creates a topic and returns its description (leaders may still be -1 right after).
+     *
+     * @throws StrataException e.g. {@code INVALID_TOPIC}, {@code TOPIC_ALREADY_EXISTS},
+     *                         {@code INVALID_PARTITIONS}, {@code INVALID_REPLICATION_FACTOR},
+     *                         {@code INVALID_CONFIG}, {@code NOT_ENOUGH_NODES}
+     */
+    public TopicDescription createTopic(NewTopic topic) {
+        if (topic.partitions().isPresent() && topic.partitions().getAsInt() < 1) {
+            throw new StrataException(ErrorCode.INVALID_PARTITIONS,
+                    "partitions must be at least 1, got " + topic.partitions().getAsInt());
+        }
+        if (topic.replicationFactor().isPresent() && topic.replicationFactor().getAsInt() < 1) {
+            throw new StrataException(ErrorCode.INVALID_REPLICATION_FACTOR,
+                    "replication factor must be at least 1, got " + topic.replicationFactor().getAsInt());
+        }
+        CreateTopicRequest request = CreateTopicRequest.newBuilder()
+                .setName(topic.name())
+                .setPartitions(topic.partitions().orElse(0))
+                .setReplicationFactor(topic.replicationFactor().orElse(0))
+                .putAllConfigs(topic.configs())
+                .build();
+        return toDescription(call(stub -> stub.createTopic(request)));
+    }
+
+    /**
+     * Deletes a topic.
+     *
+     * @return the deleted topic's id
+     * @throws StrataException {@code UNKNOWN_TOPIC_OR_PARTITION} when it does not exist
+     */
+    public String deleteTopic(String name) {
+        return call(stub -> stub.deleteTopic(DeleteTopicRequest.newBuilder().setName(name).build())).getTopicId();
+    }
+
+    /** Every topic, sorted by name. */
+    public List<TopicListing> listTopics() {
+        return call(stub -> stub.listTopics(ListTopicsRequest.getDefaultInstance())).getTopicsList().stream()
+                .map(StrataAdmin::toListing)
+                .sorted(Comparator.comparing(TopicListing::name))
+                .toList();
+    }
+
+    /**
+     * One topic: partitions (leader, replicas, ISR) and its effective config.
+     *
+     * @throws StrataException {@code UNKNOWN_TOPIC_OR_PARTITION} when it does not exist
+     */
+    public TopicDescription describeTopic(String name) {
+        return toDescription(call(stub -> stub.describeTopic(DescribeTopicRequest.newBuilder().setName(name).build())));
+    }
+
+    /**
+     * Sets and removes topic-level config overrides.
+     *
+     * @param set    overrides to set
+     * @param delete override keys to remove (back to the cluster default)
+     * @throws StrataException {@code UNKNOWN_TOPIC_OR_PARTITION}, {@code INVALID_CONFIG}
+     */
+    public TopicDescription alterTopicConfig(String name, Map<String, String> set, Collection<String> delete) {
+        AlterTopicConfigRequest request = AlterTopicConfigRequest.newBuilder()
+                .setName(name).putAllSet(set).addAllDelete(delete).build();
+        return toDescription(call(stub -> stub.alterTopicConfig(request)));
+    }
+
+    /** The cluster id, the live storage nodes and the ingestion endpoints. */
+    public ClusterDescription clusterMetadata() {
+        ClusterMetadata md = call(stub -> stub.getMetadata(MetadataRequest.getDefaultInstance()));
+        List<NodeInfo> nodes = md.getNodesList().stream()
+                .map(n -> new NodeInfo(n.getNodeId(), n.getHost(), n.getPort(), n.getRack()))
+                .sorted(Comparator.comparingInt(NodeInfo::id))
+                .toList();
+        return new ClusterDescription(md.getClusterId(), nodes, md.getIngestionEndpointsList());
+    }
+
+    private <R> R call(Function<CoordinationGrpc.CoordinationBlockingStub, R> method) {
+        StrataException last = null;
+        int start = preferred;
+        for (int i = 0; i < bootstrap.size(); i++) {
+            int index = (start + i) % bootstrap.size();
+            Address address = bootstrap.get(index);
+            try {
+                R answer = method.apply(CoordinationGrpc.newBlockingStub(channels.channel(address))
+                        .withDeadlineAfter(requestTimeoutMs, TimeUnit.MILLISECONDS));
+                preferred = index;
+                return answer;
+            } catch (StatusRuntimeException e) {
+                last = Errors.toStrataException(e, address.toString());
+                boolean unreachable = last.reason() == ErrorCode.ERROR_CODE_UNSPECIFIED && last.retriable();
+                if (!unreachable) {
+                    throw last;
+                }
+            }
+        }
+        throw last;
+    }
+
+    private static TopicListing toListing(TopicSummary s) {
+        return new TopicListing(s.getName(), s.getTopicId(), s.getPartitions(), s.getReplicationFactor());
+    }
+
+    private static TopicDescription toDescription(io.strata.proto.v1.TopicDescription d) {
+        return new TopicDescription(d.getName(), d.getTopicId(),
+                ClusterSnapshot.partitionInfos(d.getName(), d.getPartitionsList()),
+                d.getConfigsMap(), d.getOverridesMap());
+    }
+
+    /** Closes the connections. */
+    @Override
+    public void close() {
+        channels.close();
+    }
+}

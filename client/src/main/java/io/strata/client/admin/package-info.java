@@ -1,0 +1,2 @@
+/** Topic and cluster administration: {@link io.strata.client.admin.StrataAdmin}. */
+package io.strata.client.admin;

@@ -1,0 +1,320 @@
+package io.strata.client.consumer;
+
+import io.strata.client.StrataException;
+import io.strata.client.TopicPartition;
+import io.strata.client.internal.ClusterSnapshot;
+import io.strata.client.internal.Errors;
+import io.strata.client.internal.GrpcCalls;
+import io.strata.client.internal.LeaderCalls;
+import io.strata.client.internal.MetadataCache;
+import io.strata.proto.v1.ErrorCode;
+import io.strata.proto.v1.FetchRequest;
+import io.strata.proto.v1.FetchResponse;
+import io.strata.records.CorruptBatchException;
+import io.strata.records.InvalidBatchException;
+import io.strata.records.Record;
+import io.strata.records.RecordBatches;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+
+/**
+ * The consumer's fetch machinery: one long-poll Fetch in flight per assigned partition, sent to
+ * the partition leaders in parallel; answers are queued by gRPC threads and applied by the
+ * consumer's thread in {@link #awaitAnswers}. The records of an answer below the position (the
+ * first batch may start before it) are skipped.
+ *
+ * <p>Failures: {@code OFFSET_OUT_OF_RANGE} resets the position by {@code auto.offset.reset} (or
+ * fails {@code poll} when it is {@code none}); retriable reasons, unreachable leaders and
+ * {@code UNKNOWN_TOPIC_OR_PARTITION} from a storage node refresh metadata and retry the partition
+ * after a backoff; other failures fail {@code poll}.
+ */
+final class Fetcher {
+
+    /** A fetch answer (or failure), tagged with the partition generation it was sent for. */
+    private record Answer(TopicPartition tp, int generation, FetchResponse response, Throwable failure) {
+    }
+
+    /** Wakes a blocked {@link #awaitAnswers} without an answer. */
+    private static final Answer WAKEUP = new Answer(null, -1, null, null);
+
+    /**
+     * A fetched record and its partition.
+     *
+     * @param tp     the partition
+     * @param record the decoded record
+     */
+    record Fetched(TopicPartition tp, Record record) {
+    }
+
+    private final ConsumerConfig config;
+    private final MetadataCache metadata;
+    private final LeaderCalls leaders;
+    private final Clock clock;
+    private final Map<TopicPartition, PartitionFetchState> states = new LinkedHashMap<>();
+    private final LinkedBlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
+    private int nextDrainIndex;
+    private long lastMetadataRequestMs = Long.MIN_VALUE / 2;
+
+    Fetcher(ConsumerConfig config, MetadataCache metadata, LeaderCalls leaders, Clock clock) {
+        this.config = config;
+        this.metadata = metadata;
+        this.leaders = leaders;
+        this.clock = clock;
+    }
+
+    /** Replaces the assignment; partitions kept keep their position and buffer. */
+    void assign(Collection<TopicPartition> partitions) {
+        Set<TopicPartition> wanted = new LinkedHashSet<>(partitions);
+        states.entrySet().removeIf(e -> {
+            if (!wanted.contains(e.getKey())) {
+                e.getValue().discard();
+                return true;
+            }
+            return false;
+        });
+        for (TopicPartition tp : wanted) {
+            states.computeIfAbsent(tp, PartitionFetchState::new);
+        }
+    }
+
+    Set<TopicPartition> assignment() {
+        return Collections.unmodifiableSet(new LinkedHashSet<>(states.keySet()));
+    }
+
+    /** @throws IllegalStateException when {@code tp} is not assigned */
+    PartitionFetchState state(TopicPartition tp) {
+        PartitionFetchState s = states.get(tp);
+        if (s == null) {
+            throw new IllegalStateException("partition " + tp + " is not assigned to this consumer");
+        }
+        return s;
+    }
+
+    Collection<PartitionFetchState> states() {
+        return states.values();
+    }
+
+    /** Sends a fetch for every assigned partition that has a position, no buffered records and none in flight. */
+    void sendFetches() {
+        long now = clock.millis();
+        ClusterSnapshot snapshot = metadata.snapshot();
+        boolean needMetadata = false;
+        for (PartitionFetchState s : states.values()) {
+            if (!s.fetchable(now)) {
+                continue;
+            }
+            if (snapshot.unknownTopics().contains(s.tp.topic())) {
+                throw new StrataException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+                        "topic '" + s.tp.topic() + "' does not exist");
+            }
+            Optional<ClusterSnapshot.Leader> leader = snapshot.leader(s.tp);
+            if (leader.isEmpty()) {
+                needMetadata = true;
+                continue;
+            }
+            send(s, leader.get());
+        }
+        boolean stale = now - snapshot.updatedAtMs() >= config.metadataMaxAgeMs();
+        if ((needMetadata || stale) && now - lastMetadataRequestMs >= config.backoff().initialMs()) {
+            lastMetadataRequestMs = now;
+            Set<String> topics = new LinkedHashSet<>();
+            states.keySet().forEach(tp -> topics.add(tp.topic()));
+            metadata.refresh(topics);
+        }
+    }
+
+    private void send(PartitionFetchState s, ClusterSnapshot.Leader leader) {
+        FetchRequest request = FetchRequest.newBuilder()
+                .setTopic(s.tp.topic())
+                .setPartition(s.tp.partition())
+                .setOffset(s.position)
+                .setMaxBytes(config.maxPartitionFetchBytes())
+                .setMinBytes(config.fetchMinBytes())
+                .setMaxWaitMs(config.fetchMaxWaitMs())
+                .setLeaderEpoch(leader.epoch())
+                .setClientId(config.clientId())
+                .build();
+        int generation = s.generation;
+        TopicPartition tp = s.tp;
+        String target = leader.address().toString();
+        s.inFlight = GrpcCalls.unary(request,
+                leaders.stub(leader, (long) config.fetchMaxWaitMs() + config.requestTimeoutMs())::fetch);
+        s.inFlight.whenComplete((response, failure) -> answers.add(new Answer(tp, generation, response,
+                failure == null ? null : Errors.toStrataException(failure, target))));
+    }
+
+    /**
+     * How long the consumer may wait for answers before it must look again: partitions without a
+     * fetch in flight (backing off, or waiting for a leader) need a new attempt soon.
+     */
+    long maxWaitMs(long nowMs) {
+        long wait = Long.MAX_VALUE;
+        for (PartitionFetchState s : states.values()) {
+            if (s.position != null && s.buffered.isEmpty() && s.inFlight == null) {
+                long until = s.backoffUntilMs > nowMs ? s.backoffUntilMs - nowMs : config.backoff().initialMs();
+                wait = Math.min(wait, Math.max(1, until));
+            }
+        }
+        return wait;
+    }
+
+    /** Makes a blocked {@link #awaitAnswers} return; callable from any thread. */
+    void wakeup() {
+        answers.add(WAKEUP);
+    }
+
+    /**
+     * Waits up to {@code timeoutMs} for an answer, then applies every queued answer.
+     *
+     * @return false when woken by {@link #wakeup()}
+     * @throws StrataException for a failure that must reach the application
+     */
+    boolean awaitAnswers(long timeoutMs) {
+        List<Answer> batch = new ArrayList<>();
+        try {
+            Answer first = timeoutMs <= 0 ? answers.poll() : answers.poll(timeoutMs, TimeUnit.MILLISECONDS);
+            if (first != null) {
+                batch.add(first);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StrataException(ErrorCode.ERROR_CODE_UNSPECIFIED, "INTERRUPTED", false, null, "interrupted", e);
+        }
+        answers.drainTo(batch);
+        boolean woken = false;
+        StrataException fatal = null;
+        for (Answer a : batch) {
+            if (a == WAKEUP) {
+                woken = true;
+                continue;
+            }
+            try {
+                apply(a);
+            } catch (StrataException e) {
+                if (fatal == null) {
+                    fatal = e;
+                }
+            }
+        }
+        if (fatal != null) {
+            throw fatal;
+        }
+        return !woken;
+    }
+
+    private void apply(Answer a) {
+        PartitionFetchState s = states.get(a.tp());
+        if (s == null || s.generation != a.generation()) {
+            return; // unassigned or sought since the fetch was sent
+        }
+        s.inFlight = null;
+        if (a.failure() != null) {
+            onFailure(s, (StrataException) a.failure());
+            return;
+        }
+        FetchResponse response = a.response();
+        s.highWatermark = response.getHighWatermark();
+        List<Record> records;
+        try {
+            records = RecordBatches.decode(response.getBatches().asReadOnlyByteBuffer());
+        } catch (CorruptBatchException e) {
+            onFailure(s, new StrataException(ErrorCode.CORRUPT_BATCH, "fetched a corrupt batch of " + s.tp + ": "
+                    + e.getMessage(), e));
+            return;
+        } catch (InvalidBatchException e) {
+            throw new StrataException(ErrorCode.INVALID_BATCH, "fetched an invalid batch of " + s.tp + ": "
+                    + e.getMessage(), e);
+        }
+        long position = s.position;
+        for (Record r : records) {
+            if (r.offset() >= position) {
+                s.buffered.add(r);
+            }
+        }
+        s.bufferedNextOffset = response.getNextOffset();
+        if (s.buffered.isEmpty() && response.getNextOffset() > position) {
+            s.position = response.getNextOffset();
+        }
+        s.failures = 0;
+    }
+
+    private void onFailure(PartitionFetchState s, StrataException error) {
+        ErrorCode reason = error.reason();
+        if (reason == ErrorCode.OFFSET_OUT_OF_RANGE) {
+            if (config.autoOffsetReset() == OffsetResetStrategy.NONE) {
+                throw error;
+            }
+            s.requestReset(config.autoOffsetReset());
+            return;
+        }
+        if (error.retriable() || reason == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+            s.failures++;
+            s.backoffUntilMs = clock.millis() + config.backoff().delayMs(s.failures);
+            metadata.refresh(Set.of(s.tp.topic()));
+            return;
+        }
+        throw error;
+    }
+
+    /**
+     * Returns up to {@code max} buffered records, taking partitions in turn, converted by
+     * {@code convert}; positions move past the returned records. When {@code convert} fails,
+     * the records converted so far are returned and the failing one stays first in line (the
+     * failure is thrown when it is the first record of a call).
+     */
+    <T> List<T> drain(int max, BiFunction<TopicPartition, Record, T> convert) {
+        List<T> out = new ArrayList<>();
+        List<PartitionFetchState> all = new ArrayList<>(states.values());
+        if (all.isEmpty()) {
+            return out;
+        }
+        int start = Math.floorMod(nextDrainIndex, all.size());
+        nextDrainIndex = start + 1;
+        for (int i = 0; i < all.size() && out.size() < max; i++) {
+            PartitionFetchState s = all.get((start + i) % all.size());
+            while (!s.buffered.isEmpty() && out.size() < max) {
+                Record r = s.buffered.peekFirst();
+                T converted;
+                try {
+                    converted = convert.apply(s.tp, r);
+                } catch (RuntimeException e) {
+                    if (out.isEmpty()) {
+                        throw e;
+                    }
+                    return out;
+                }
+                s.buffered.pollFirst();
+                s.advanceAfter(r);
+                out.add(converted);
+            }
+        }
+        return out;
+    }
+
+    /** Whether any partition has buffered records. */
+    boolean hasBuffered() {
+        for (PartitionFetchState s : states.values()) {
+            if (!s.buffered.isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Cancels every fetch in flight. */
+    void close() {
+        states.values().forEach(PartitionFetchState::discard);
+    }
+}

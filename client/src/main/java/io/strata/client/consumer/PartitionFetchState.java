@@ -1,0 +1,73 @@
+package io.strata.client.consumer;
+
+import io.strata.client.TopicPartition;
+import io.strata.proto.v1.FetchResponse;
+import io.strata.records.Record;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What the consumer knows about one assigned partition: its position (the offset of the next
+ * record {@code poll} returns), records fetched but not yet returned, and the fetch in flight.
+ * Touched only by the thread that calls the consumer.
+ */
+final class PartitionFetchState {
+
+    final TopicPartition tp;
+    /** The next offset to return; {@code null} until reset or seek gives one. */
+    Long position;
+    /** A pending reset (seekToBeginning/End) to apply while {@link #position} is null; null = auto.offset.reset. */
+    OffsetResetStrategy pendingReset;
+    /** Fetched records at or above {@link #position}, in offset order. */
+    final ArrayDeque<Record> buffered = new ArrayDeque<>();
+    /** {@code next_offset} of the fetch that filled {@link #buffered}. */
+    long bufferedNextOffset = -1;
+    CompletableFuture<FetchResponse> inFlight;
+    /** Bumped by every seek: answers to older fetches are dropped. */
+    int generation;
+    long backoffUntilMs;
+    int failures;
+    long highWatermark = -1;
+
+    PartitionFetchState(TopicPartition tp) {
+        this.tp = tp;
+    }
+
+    void seek(long offset) {
+        discard();
+        position = offset;
+        pendingReset = null;
+    }
+
+    void requestReset(OffsetResetStrategy strategy) {
+        discard();
+        position = null;
+        pendingReset = strategy;
+    }
+
+    /** Drops buffered records and the fetch in flight. */
+    void discard() {
+        if (inFlight != null) {
+            inFlight.cancel(false);
+            inFlight = null;
+        }
+        buffered.clear();
+        bufferedNextOffset = -1;
+        generation++;
+        backoffUntilMs = 0;
+        failures = 0;
+    }
+
+    boolean fetchable(long nowMs) {
+        return position != null && buffered.isEmpty() && inFlight == null && nowMs >= backoffUntilMs;
+    }
+
+    /** Moves the position past a returned record, and past the fetch's end once the buffer is empty. */
+    void advanceAfter(Record returned) {
+        position = returned.offset() + 1;
+        if (buffered.isEmpty() && bufferedNextOffset > position) {
+            position = bufferedNextOffset;
+        }
+    }
+}

@@ -1,0 +1,206 @@
+package io.strata.client.producer;
+
+import io.strata.client.StrataException;
+import io.strata.client.TopicPartition;
+import io.strata.records.Compression;
+import io.strata.records.Record;
+import io.strata.records.RecordBatchBuilder;
+import io.strata.records.RecordBatches;
+import io.strata.records.RecordHeader;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One record batch of one partition on its way to the leader, with the futures of its records.
+ *
+ * <p>Threading: records are appended under the lock of the partition's queue (see
+ * {@link RecordAccumulator}); once {@link #close() closed} and drained, only the sender touches
+ * it, and then the gRPC thread that completes it.
+ */
+final class ProducerBatch {
+
+    /** Bytes a record's framing adds to key, value and headers, at most (varints, attributes). */
+    static final int RECORD_OVERHEAD_BYTES = 5 + 1 + 10 + 5 + 5 + 5 + 5;
+
+    /**
+     * A record's future and what completing it needs.
+     *
+     * @param future        completed with the record's metadata or failure
+     * @param timestamp     the create time the record was sent with
+     * @param reservedBytes the buffer memory held for it
+     */
+    record PendingRecord(CompletableFuture<RecordMetadata> future, long timestamp, int reservedBytes) {
+    }
+
+    private final TopicPartition tp;
+    private final long createdMs;
+    private final long deadlineMs;
+    private final int batchSize;
+    private final Compression compression;
+    private final List<PendingRecord> records = new ArrayList<>();
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
+    private RecordBatchBuilder builder;
+    private ByteBuffer built;
+    private boolean full;
+    private boolean sendAlone;
+    private int attempts;
+    private StrataException lastError;
+
+    ProducerBatch(TopicPartition tp, Compression compression, int batchSize, long createdMs, long deadlineMs) {
+        this.tp = tp;
+        this.compression = compression;
+        this.batchSize = batchSize;
+        this.createdMs = createdMs;
+        this.deadlineMs = deadlineMs;
+        this.builder = new RecordBatchBuilder(compression, Math.max(256, Math.min(batchSize, 1 << 20)));
+    }
+
+    /** An upper bound of the bytes a record takes in a batch (before compression). */
+    static int estimateSize(byte[] key, byte[] value, List<RecordHeader> headers) {
+        long size = RECORD_OVERHEAD_BYTES + (key == null ? 0 : key.length) + (value == null ? 0 : value.length);
+        for (RecordHeader h : headers) {
+            size += 10 + (long) h.key().length() * 3 + (h.value() == null ? 0 : h.value().length);
+        }
+        return (int) Math.min(Integer.MAX_VALUE, size);
+    }
+
+    /**
+     * Appends a record unless the batch is closed or the record would take it past
+     * {@code batch.size} (an empty batch takes any record).
+     *
+     * @return the record's future, or {@code null} when it did not fit
+     */
+    CompletableFuture<RecordMetadata> tryAppend(long timestamp, byte[] key, byte[] value, List<RecordHeader> headers,
+                                                int estimatedBytes, int reservedBytes) {
+        if (full || builder == null) {
+            return null;
+        }
+        if (!records.isEmpty() && (long) builder.estimatedSizeInBytes() + estimatedBytes > batchSize) {
+            full = true;
+            return null;
+        }
+        builder.append(timestamp, key, value, headers);
+        CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
+        records.add(new PendingRecord(future, timestamp, reservedBytes));
+        if (builder.estimatedSizeInBytes() >= batchSize) {
+            full = true;
+        }
+        return future;
+    }
+
+    /** Whether no further record fits (or may be added). */
+    boolean isFull() {
+        return full || builder == null;
+    }
+
+    /** Closes the batch for appends and returns its bytes (a read-only view, position 0). */
+    ByteBuffer close() {
+        if (built == null) {
+            built = builder.build();
+            builder = null;
+            full = true;
+        }
+        return built.asReadOnlyBuffer();
+    }
+
+    /**
+     * Splits a closed batch into one batch per record, for a resend after the server refused
+     * the whole request as too large; each new batch is sent in a request of its own.
+     */
+    List<ProducerBatch> splitPerRecord() {
+        List<Record> decoded = RecordBatches.decode(close());
+        List<ProducerBatch> out = new ArrayList<>(decoded.size());
+        for (int i = 0; i < decoded.size(); i++) {
+            Record r = decoded.get(i);
+            PendingRecord pending = records.get(i);
+            ProducerBatch single = new ProducerBatch(tp, compression,
+                    estimateSize(r.key(), r.value(), r.headers()) + 128, createdMs, deadlineMs);
+            single.builder.append(r.timestamp(), r.key(), r.value(), r.headers());
+            single.records.add(pending);
+            single.full = true;
+            single.sendAlone = true;
+            single.attempts = attempts;
+            single.lastError = lastError;
+            out.add(single);
+        }
+        CompletableFuture.allOf(out.stream().map(ProducerBatch::done).toArray(CompletableFuture[]::new))
+                .whenComplete((ignored, failure) -> done.complete(null));
+        return out;
+    }
+
+    /** Completes every record: offsets count up from {@code baseOffset} (-1 stays -1, acks=0). */
+    void complete(long baseOffset, long logAppendTimeMs) {
+        for (int i = 0; i < records.size(); i++) {
+            PendingRecord r = records.get(i);
+            long offset = baseOffset < 0 ? -1 : baseOffset + i;
+            long timestamp = logAppendTimeMs >= 0 ? logAppendTimeMs : r.timestamp();
+            r.future().complete(new RecordMetadata(tp.topic(), tp.partition(), offset, timestamp));
+        }
+        done.complete(null);
+    }
+
+    /** Fails every record with {@code error}. */
+    void fail(StrataException error) {
+        for (PendingRecord r : records) {
+            r.future().completeExceptionally(error);
+        }
+        done.complete(null);
+    }
+
+    TopicPartition topicPartition() {
+        return tp;
+    }
+
+    long createdMs() {
+        return createdMs;
+    }
+
+    long deadlineMs() {
+        return deadlineMs;
+    }
+
+    int recordCount() {
+        return records.size();
+    }
+
+    long reservedBytes() {
+        long sum = 0;
+        for (PendingRecord r : records) {
+            sum += r.reservedBytes();
+        }
+        return sum;
+    }
+
+    boolean sendAlone() {
+        return sendAlone;
+    }
+
+    int attempts() {
+        return attempts;
+    }
+
+    void recordAttempt() {
+        attempts++;
+    }
+
+    StrataException lastError() {
+        return lastError;
+    }
+
+    void lastError(StrataException error) {
+        this.lastError = error;
+    }
+
+    /** Completes (normally) once every record of the batch is completed. */
+    CompletableFuture<Void> done() {
+        return done;
+    }
+
+    @Override
+    public String toString() {
+        return "ProducerBatch[" + tp + ", " + records.size() + " records, attempts=" + attempts + "]";
+    }
+}

@@ -1,0 +1,171 @@
+package io.strata.client.producer;
+
+import io.strata.client.CommonClientConfigs;
+import io.strata.client.internal.Backoff;
+import io.strata.client.internal.ClientConfig;
+import io.strata.client.internal.Address;
+import io.strata.proto.v1.Acks;
+import io.strata.records.Compression;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The producer's config keys (named as Kafka's), their defaults, and the validated values of
+ * one producer. The keys of {@link CommonClientConfigs} apply as well; unknown keys are ignored
+ * with a warning.
+ */
+public final class ProducerConfig {
+
+    /** {@code 0}, {@code 1} or {@code all} (also {@code -1}); default {@code all}. */
+    public static final String ACKS = "acks";
+    /** How long a batch waits for more records before it is sent, in ms; default 5. */
+    public static final String LINGER_MS = "linger.ms";
+    /** Target uncompressed size of one batch, in bytes; default 65536. */
+    public static final String BATCH_SIZE = "batch.size";
+    /** Bytes of records the producer buffers before {@code send} blocks; default 32 MiB. */
+    public static final String BUFFER_MEMORY = "buffer.memory";
+    /** Longest time {@code send} blocks for metadata or buffer memory, in ms; default 60000. */
+    public static final String MAX_BLOCK_MS = "max.block.ms";
+    /** {@code none} or {@code lz4}; default {@code none}. */
+    public static final String COMPRESSION_TYPE = "compression.type";
+    /** Upper bound of the time from {@code send} to success or failure, in ms; default 120000. */
+    public static final String DELIVERY_TIMEOUT_MS = "delivery.timeout.ms";
+    /** How often a failed batch is retried (within {@code delivery.timeout.ms}); default unbounded. */
+    public static final String RETRIES = "retries";
+    /** Class name of a {@link Partitioner} with a no-arg constructor; default {@link DefaultPartitioner}. */
+    public static final String PARTITIONER_CLASS = "partitioner.class";
+    /**
+     * Accepted for Kafka compatibility; must be at least 1. Strata keeps at most one Produce in
+     * flight per partition (so retries never reorder), whatever the value.
+     */
+    public static final String MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION = "max.in.flight.requests.per.connection";
+    /** Upper bound of one Produce request's batches, in bytes (one batch is always sent); default 1 MiB. */
+    public static final String MAX_REQUEST_SIZE = "max.request.size";
+
+    public static final String DEFAULT_ACKS = "all";
+    public static final long DEFAULT_LINGER_MS = 5;
+    public static final int DEFAULT_BATCH_SIZE = 65_536;
+    public static final long DEFAULT_BUFFER_MEMORY = 32L * 1024 * 1024;
+    public static final long DEFAULT_MAX_BLOCK_MS = 60_000;
+    public static final long DEFAULT_DELIVERY_TIMEOUT_MS = 120_000;
+    public static final int DEFAULT_MAX_IN_FLIGHT = 5;
+    public static final int DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
+
+    static final Set<String> KEYS = Set.of(ACKS, LINGER_MS, BATCH_SIZE, BUFFER_MEMORY, MAX_BLOCK_MS, COMPRESSION_TYPE,
+            DELIVERY_TIMEOUT_MS, RETRIES, PARTITIONER_CLASS, MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, MAX_REQUEST_SIZE);
+
+    private final List<Address> bootstrapServers;
+    private final String clientId;
+    private final Acks acks;
+    private final long lingerMs;
+    private final int batchSize;
+    private final long bufferMemory;
+    private final long maxBlockMs;
+    private final Compression compression;
+    private final long deliveryTimeoutMs;
+    private final int requestTimeoutMs;
+    private final int retries;
+    private final Backoff backoff;
+    private final long metadataMaxAgeMs;
+    private final String partitionerClass;
+    private final int maxRequestSize;
+
+    /** Parses and validates {@code originals}. @throws IllegalArgumentException naming a bad key */
+    public ProducerConfig(Map<String, ?> originals) {
+        ClientConfig c = new ClientConfig(originals, KEYS, "producer");
+        this.bootstrapServers = c.bootstrapServers();
+        this.clientId = c.clientId();
+        this.acks = parseAcks(c.string(ACKS, DEFAULT_ACKS));
+        this.lingerMs = c.longValue(LINGER_MS, DEFAULT_LINGER_MS, 0, Long.MAX_VALUE);
+        this.batchSize = c.intValue(BATCH_SIZE, DEFAULT_BATCH_SIZE, 0, Integer.MAX_VALUE);
+        this.bufferMemory = c.longValue(BUFFER_MEMORY, DEFAULT_BUFFER_MEMORY, 1, Long.MAX_VALUE);
+        this.maxBlockMs = c.longValue(MAX_BLOCK_MS, DEFAULT_MAX_BLOCK_MS, 0, Long.MAX_VALUE);
+        try {
+            this.compression = Compression.fromName(c.string(COMPRESSION_TYPE, Compression.NONE.configName()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid " + COMPRESSION_TYPE + ": " + e.getMessage(), e);
+        }
+        this.deliveryTimeoutMs = c.longValue(DELIVERY_TIMEOUT_MS, DEFAULT_DELIVERY_TIMEOUT_MS, 1, Long.MAX_VALUE);
+        this.requestTimeoutMs = c.requestTimeoutMs();
+        this.retries = c.intValue(RETRIES, Integer.MAX_VALUE, 0, Integer.MAX_VALUE);
+        this.backoff = c.backoff();
+        this.metadataMaxAgeMs = c.metadataMaxAgeMs();
+        this.partitionerClass = c.string(PARTITIONER_CLASS, DefaultPartitioner.class.getName());
+        c.intValue(MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, DEFAULT_MAX_IN_FLIGHT, 1, Integer.MAX_VALUE);
+        this.maxRequestSize = c.intValue(MAX_REQUEST_SIZE, DEFAULT_MAX_REQUEST_SIZE, 1, Integer.MAX_VALUE);
+    }
+
+    /** {@code 0} → ACKS_NONE, {@code 1} → ACKS_LEADER, {@code all}/{@code -1} → ACKS_ALL. */
+    static Acks parseAcks(String value) {
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "0" -> Acks.ACKS_NONE;
+            case "1" -> Acks.ACKS_LEADER;
+            case "all", "-1" -> Acks.ACKS_ALL;
+            default -> throw new IllegalArgumentException("invalid value '" + value + "' for " + ACKS
+                    + ": expected 0, 1, all or -1");
+        };
+    }
+
+    public List<Address> bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public String clientId() {
+        return clientId;
+    }
+
+    public Acks acks() {
+        return acks;
+    }
+
+    public long lingerMs() {
+        return lingerMs;
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    public long bufferMemory() {
+        return bufferMemory;
+    }
+
+    public long maxBlockMs() {
+        return maxBlockMs;
+    }
+
+    public Compression compression() {
+        return compression;
+    }
+
+    public long deliveryTimeoutMs() {
+        return deliveryTimeoutMs;
+    }
+
+    public int requestTimeoutMs() {
+        return requestTimeoutMs;
+    }
+
+    public int retries() {
+        return retries;
+    }
+
+    public Backoff backoff() {
+        return backoff;
+    }
+
+    public long metadataMaxAgeMs() {
+        return metadataMaxAgeMs;
+    }
+
+    public String partitionerClass() {
+        return partitionerClass;
+    }
+
+    public int maxRequestSize() {
+        return maxRequestSize;
+    }
+}

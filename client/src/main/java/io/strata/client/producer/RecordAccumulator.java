@@ -1,0 +1,289 @@
+package io.strata.client.producer;
+
+import io.strata.client.StrataException;
+import io.strata.client.TopicPartition;
+import io.strata.records.Compression;
+import io.strata.records.RecordHeader;
+
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+/**
+ * Per-partition queues of {@link ProducerBatch}es: sending threads append records to the last
+ * batch of a partition's queue, the sender drains queues from the front.
+ *
+ * <p>Readiness: a partition is ready when its first batch is full, a second batch queued
+ * behind it, the first batch has waited {@code linger.ms}, a flush is in progress, the producer
+ * is closing, or the first batch is a retry. Time comes from the injected {@link Clock}.
+ *
+ * <p>Thread-safe: each queue is guarded by its own monitor; memory accounting lives in the
+ * {@link BufferPool}, which the caller reserves from before {@link #append}.
+ */
+final class RecordAccumulator {
+
+    /**
+     * What an append did.
+     *
+     * @param future    the record's future; {@code null} when aborted
+     * @param newBatch  the record started a new batch
+     * @param batchFull the batch the record went to is full now
+     * @param aborted   nothing was appended: the partition had no open batch and the caller asked
+     *                  to be told (so a sticky partitioner can move on first)
+     */
+    record AppendResult(CompletableFuture<RecordMetadata> future, boolean newBatch, boolean batchFull,
+                        boolean aborted) {
+        static final AppendResult ABORTED = new AppendResult(null, false, false, true);
+    }
+
+    /**
+     * Which partitions can be sent now.
+     *
+     * @param ready            partitions with a sendable first batch
+     * @param nextCheckDelayMs when another partition becomes ready by lingering or a batch expires,
+     *                         from now; {@link Long#MAX_VALUE} when nothing waits
+     */
+    record ReadyCheck(Set<TopicPartition> ready, long nextCheckDelayMs) {
+    }
+
+    private final int batchSize;
+    private final Compression compression;
+    private final long lingerMs;
+    private final long deliveryTimeoutMs;
+    private final BufferPool pool;
+    private final Clock clock;
+    private final ConcurrentMap<TopicPartition, Deque<ProducerBatch>> queues = new ConcurrentHashMap<>();
+    private final Set<ProducerBatch> incomplete = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger flushesInProgress = new AtomicInteger();
+    private volatile boolean closing;
+
+    RecordAccumulator(int batchSize, Compression compression, long lingerMs, long deliveryTimeoutMs, BufferPool pool,
+                      Clock clock) {
+        this.batchSize = batchSize;
+        this.compression = compression;
+        this.lingerMs = lingerMs;
+        this.deliveryTimeoutMs = deliveryTimeoutMs;
+        this.pool = pool;
+        this.clock = clock;
+    }
+
+    /**
+     * Appends a record whose memory ({@code reservedBytes}) the caller has reserved.
+     *
+     * @param abortOnNewBatch return {@link AppendResult#ABORTED} instead of starting a new batch
+     */
+    AppendResult append(TopicPartition tp, long timestamp, byte[] key, byte[] value, List<RecordHeader> headers,
+                        int reservedBytes, boolean abortOnNewBatch) {
+        int estimate = ProducerBatch.estimateSize(key, value, headers);
+        Deque<ProducerBatch> queue = queues.computeIfAbsent(tp, x -> new ArrayDeque<>());
+        synchronized (queue) {
+            if (closing) {
+                throw new IllegalStateException("the producer is closed");
+            }
+            ProducerBatch last = queue.peekLast();
+            if (last != null) {
+                CompletableFuture<RecordMetadata> f = last.tryAppend(timestamp, key, value, headers, estimate, reservedBytes);
+                if (f != null) {
+                    return new AppendResult(f, false, last.isFull(), false);
+                }
+            }
+            if (abortOnNewBatch) {
+                return AppendResult.ABORTED;
+            }
+            long now = clock.millis();
+            ProducerBatch batch = new ProducerBatch(tp, compression, batchSize, now, saturatedAdd(now, deliveryTimeoutMs));
+            CompletableFuture<RecordMetadata> f = batch.tryAppend(timestamp, key, value, headers, estimate, reservedBytes);
+            queue.addLast(batch);
+            incomplete.add(batch);
+            return new AppendResult(f, true, batch.isFull(), false);
+        }
+    }
+
+    /** Which partitions are ready at {@code nowMs}, skipping {@code muted} ones (in flight or backing off). */
+    ReadyCheck ready(long nowMs, Set<TopicPartition> muted) {
+        Set<TopicPartition> ready = new HashSet<>();
+        long next = Long.MAX_VALUE;
+        boolean sendNow = closing || flushesInProgress.get() > 0;
+        for (var entry : queues.entrySet()) {
+            Deque<ProducerBatch> queue = entry.getValue();
+            synchronized (queue) {
+                ProducerBatch first = queue.peekFirst();
+                if (first == null) {
+                    continue;
+                }
+                next = Math.min(next, Math.max(0, first.deadlineMs() - nowMs));
+                if (muted.contains(entry.getKey())) {
+                    continue;
+                }
+                long waited = nowMs - first.createdMs();
+                if (sendNow || queue.size() > 1 || first.isFull() || first.attempts() > 0 || waited >= lingerMs) {
+                    ready.add(entry.getKey());
+                } else {
+                    next = Math.min(next, lingerMs - waited);
+                }
+            }
+        }
+        return new ReadyCheck(ready, next);
+    }
+
+    /**
+     * Takes batches from the front of the partition's queue for one request: at least one, then
+     * more while they fit in {@code maxRequestBytes}. A batch marked "send alone" (after a split)
+     * goes in a request of its own. Every batch taken is closed.
+     */
+    List<ProducerBatch> drain(TopicPartition tp, int maxRequestBytes) {
+        Deque<ProducerBatch> queue = queues.get(tp);
+        if (queue == null) {
+            return List.of();
+        }
+        List<ProducerBatch> out = new ArrayList<>();
+        synchronized (queue) {
+            long size = 0;
+            while (!queue.isEmpty()) {
+                ProducerBatch batch = queue.peekFirst();
+                if (batch.sendAlone() && !out.isEmpty()) {
+                    break;
+                }
+                ByteBuffer bytes = batch.close();
+                if (!out.isEmpty() && size + bytes.remaining() > maxRequestBytes) {
+                    break;
+                }
+                queue.pollFirst();
+                out.add(batch);
+                size += bytes.remaining();
+                if (batch.sendAlone()) {
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Puts batches (of one partition, in their order) back at the front of its queue, for a retry. */
+    void reenqueue(List<ProducerBatch> batches) {
+        if (batches.isEmpty()) {
+            return;
+        }
+        Deque<ProducerBatch> queue = queues.computeIfAbsent(batches.get(0).topicPartition(), x -> new ArrayDeque<>());
+        synchronized (queue) {
+            for (int i = batches.size() - 1; i >= 0; i--) {
+                queue.addFirst(batches.get(i));
+                incomplete.add(batches.get(i));
+            }
+        }
+    }
+
+    /** Replaces a batch by the given ones in the set of incomplete batches (after a split). */
+    void replaced(ProducerBatch original, List<ProducerBatch> parts) {
+        incomplete.addAll(parts);
+        incomplete.remove(original);
+    }
+
+    /** Removes the queued batches whose delivery deadline has passed, except of {@code muted} partitions. */
+    List<ProducerBatch> expire(long nowMs, Set<TopicPartition> muted) {
+        return remove(tp -> !muted.contains(tp), b -> b.deadlineMs() <= nowMs);
+    }
+
+    /** Removes every queued batch of the given partitions. */
+    List<ProducerBatch> removeAll(Predicate<TopicPartition> partitions) {
+        return remove(partitions, b -> true);
+    }
+
+    private List<ProducerBatch> remove(Predicate<TopicPartition> partitions, Predicate<ProducerBatch> batches) {
+        List<ProducerBatch> out = new ArrayList<>();
+        for (var entry : queues.entrySet()) {
+            if (!partitions.test(entry.getKey())) {
+                continue;
+            }
+            Deque<ProducerBatch> queue = entry.getValue();
+            synchronized (queue) {
+                for (Iterator<ProducerBatch> it = queue.iterator(); it.hasNext(); ) {
+                    ProducerBatch b = it.next();
+                    if (batches.test(b)) {
+                        it.remove();
+                        out.add(b);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The partitions that have queued batches. */
+    Set<TopicPartition> partitionsWithBatches() {
+        Set<TopicPartition> out = new HashSet<>();
+        for (var entry : queues.entrySet()) {
+            synchronized (entry.getValue()) {
+                if (!entry.getValue().isEmpty()) {
+                    out.add(entry.getKey());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Completes a batch's bookkeeping once it succeeded or failed: frees its memory. */
+    void deallocate(ProducerBatch batch) {
+        if (incomplete.remove(batch)) {
+            pool.release(batch.reservedBytes());
+        }
+    }
+
+    /** Frees a batch's memory, then fails its records (so their callbacks find the memory free). */
+    void fail(ProducerBatch batch, StrataException error) {
+        deallocate(batch);
+        batch.fail(error);
+    }
+
+    /** Frees a batch's memory, then completes its records from {@code baseOffset} on. */
+    void complete(ProducerBatch batch, long baseOffset, long logAppendTimeMs) {
+        deallocate(batch);
+        batch.complete(baseOffset, logAppendTimeMs);
+    }
+
+    /** Whether any batch is queued (sent or not, batches in flight are not queued). */
+    boolean hasQueued() {
+        return !partitionsWithBatches().isEmpty();
+    }
+
+    /** Makes every partition ready until {@link #endFlush()}. */
+    void beginFlush() {
+        flushesInProgress.incrementAndGet();
+    }
+
+    void endFlush() {
+        flushesInProgress.decrementAndGet();
+    }
+
+    /** Waits until every batch incomplete at the call has completed (successfully or not). */
+    void awaitIncomplete() throws InterruptedException {
+        for (ProducerBatch b : List.copyOf(incomplete)) {
+            try {
+                b.done().get();
+            } catch (java.util.concurrent.ExecutionException impossible) {
+                // done() always completes normally
+            }
+        }
+    }
+
+    /** Refuses new appends and makes every partition ready. */
+    void beginClose() {
+        closing = true;
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+    }
+}

@@ -1,0 +1,192 @@
+package io.strata.client.producer;
+
+import io.strata.client.StrataException;
+import io.strata.client.TopicPartition;
+import io.strata.client.testing.MutableClock;
+import io.strata.proto.v1.ErrorCode;
+import io.strata.records.Compression;
+import io.strata.records.Record;
+import io.strata.records.RecordBatches;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@Timeout(10)
+class RecordAccumulatorTest {
+
+    private static final TopicPartition TP = new TopicPartition("t", 0);
+    private static final long LINGER_MS = 5;
+
+    private final MutableClock clock = new MutableClock(1_000_000);
+    private final BufferPool pool = new BufferPool(1 << 20);
+
+    private RecordAccumulator accumulator(int batchSize) {
+        return new RecordAccumulator(batchSize, Compression.NONE, LINGER_MS, 120_000, pool, clock);
+    }
+
+    private static RecordAccumulator.AppendResult append(RecordAccumulator acc, TopicPartition tp, int valueBytes) {
+        byte[] value = new byte[valueBytes];
+        int size = ProducerBatch.estimateSize(null, value, List.of());
+        return acc.append(tp, 1L, null, value, List.of(), size, false);
+    }
+
+    @Test
+    void batchIsNotReadyBeforeLingerExpires() {
+        RecordAccumulator acc = accumulator(65536);
+        append(acc, TP, 10);
+
+        RecordAccumulator.ReadyCheck check = acc.ready(clock.millis(), Set.of());
+        assertThat(check.ready()).isEmpty();
+        assertThat(check.nextCheckDelayMs()).isEqualTo(LINGER_MS);
+
+        clock.advance(LINGER_MS);
+        assertThat(acc.ready(clock.millis(), Set.of()).ready()).containsExactly(TP);
+    }
+
+    @Test
+    void fullBatchIsReadyAtOnceAndTheNextRecordStartsANewBatch() {
+        RecordAccumulator acc = accumulator(1024);
+        RecordAccumulator.AppendResult first = append(acc, TP, 400);
+        assertThat(first.newBatch()).isTrue();
+        RecordAccumulator.AppendResult second = append(acc, TP, 400);
+        assertThat(second.newBatch()).isFalse();
+        RecordAccumulator.AppendResult third = append(acc, TP, 400);
+        assertThat(third.newBatch()).isTrue();
+
+        assertThat(acc.ready(clock.millis(), Set.of()).ready()).containsExactly(TP);
+    }
+
+    @Test
+    void recordLargerThanBatchSizeGetsABatchOfItsOwn() {
+        RecordAccumulator acc = accumulator(100);
+        RecordAccumulator.AppendResult big = append(acc, TP, 5000);
+        assertThat(big.newBatch()).isTrue();
+        assertThat(big.batchFull()).isTrue();
+        List<ProducerBatch> drained = acc.drain(TP, Integer.MAX_VALUE);
+        assertThat(drained).hasSize(1);
+        assertThat(drained.get(0).recordCount()).isEqualTo(1);
+    }
+
+    @Test
+    void drainPutsAllQueuedBatchesOfAPartitionInOneRequestInOrder() {
+        RecordAccumulator acc = accumulator(200);
+        for (int i = 0; i < 10; i++) {
+            append(acc, TP, 60);
+        }
+        List<ProducerBatch> drained = acc.drain(TP, Integer.MAX_VALUE);
+        assertThat(drained).hasSizeGreaterThan(1);
+        assertThat(drained.stream().mapToInt(ProducerBatch::recordCount).sum()).isEqualTo(10);
+        assertThat(acc.hasQueued()).isFalse();
+    }
+
+    @Test
+    void drainStopsAtMaxRequestSizeButAlwaysTakesOneBatch() {
+        RecordAccumulator acc = accumulator(200);
+        for (int i = 0; i < 10; i++) {
+            append(acc, TP, 60);
+        }
+        List<ProducerBatch> drained = acc.drain(TP, 1);
+        assertThat(drained).hasSize(1);
+        assertThat(acc.hasQueued()).isTrue();
+    }
+
+    @Test
+    void abortOnNewBatchReportsAMissingOpenBatchWithoutAppending() {
+        RecordAccumulator acc = accumulator(65536);
+        RecordAccumulator.AppendResult aborted = acc.append(TP, 1L, null, new byte[1], List.of(), 30, true);
+        assertThat(aborted.aborted()).isTrue();
+        assertThat(acc.hasQueued()).isFalse();
+
+        append(acc, TP, 1);
+        RecordAccumulator.AppendResult joined = acc.append(TP, 1L, null, new byte[1], List.of(), 30, true);
+        assertThat(joined.aborted()).isFalse();
+        assertThat(joined.future()).isNotNull();
+    }
+
+    @Test
+    void flushMakesLingeringBatchesReady() {
+        RecordAccumulator acc = accumulator(65536);
+        append(acc, TP, 10);
+        acc.beginFlush();
+        assertThat(acc.ready(clock.millis(), Set.of()).ready()).containsExactly(TP);
+        acc.endFlush();
+        assertThat(acc.ready(clock.millis(), Set.of()).ready()).isEmpty();
+    }
+
+    @Test
+    void mutedPartitionsAreNotReady() {
+        RecordAccumulator acc = accumulator(100);
+        append(acc, TP, 500);
+        assertThat(acc.ready(clock.millis(), Set.of(TP)).ready()).isEmpty();
+    }
+
+    @Test
+    void reenqueuedBatchesGoBackInFrontOfNewerOnes() {
+        RecordAccumulator acc = accumulator(100);
+        append(acc, TP, 80);
+        List<ProducerBatch> first = acc.drain(TP, Integer.MAX_VALUE);
+        append(acc, TP, 81);
+        acc.reenqueue(first);
+        List<ProducerBatch> again = acc.drain(TP, Integer.MAX_VALUE);
+        assertThat(again.get(0)).isSameAs(first.get(0));
+        List<Record> records = RecordBatches.decode(concat(again));
+        assertThat(records).extracting(r -> r.value().length).containsExactly(80, 81);
+    }
+
+    @Test
+    void batchesPastTheDeliveryTimeoutExpire() {
+        RecordAccumulator acc = new RecordAccumulator(65536, Compression.NONE, LINGER_MS, 1_000, pool, clock);
+        RecordAccumulator.AppendResult r = append(acc, TP, 10);
+        assertThat(acc.expire(clock.millis(), Set.of())).isEmpty();
+        clock.advance(1_000);
+        List<ProducerBatch> expired = acc.expire(clock.millis(), Set.of());
+        assertThat(expired).hasSize(1);
+        acc.fail(expired.get(0), new StrataException(ErrorCode.REQUEST_TIMED_OUT, "expired"));
+        assertThat(r.future()).isCompletedExceptionally();
+    }
+
+    @Test
+    void completingABatchFreesItsMemory() {
+        RecordAccumulator acc = accumulator(65536);
+        byte[] value = new byte[1000];
+        int size = ProducerBatch.estimateSize(null, value, List.of());
+        pool.reserve(size, 0);
+        RecordAccumulator.AppendResult r = acc.append(TP, 7L, null, value, List.of(), size, false);
+        assertThat(pool.availableBytes()).isEqualTo(pool.totalBytes() - size);
+
+        ProducerBatch batch = acc.drain(TP, Integer.MAX_VALUE).get(0);
+        batch.complete(42, -1);
+        acc.deallocate(batch);
+
+        assertThat(pool.availableBytes()).isEqualTo(pool.totalBytes());
+        assertThat(r.future().join()).isEqualTo(new RecordMetadata("t", 0, 42, 7L));
+    }
+
+    @Test
+    void splitGivesOneSendAloneBatchPerRecordBoundToTheOriginalFutures() {
+        RecordAccumulator acc = accumulator(65536);
+        RecordAccumulator.AppendResult a = append(acc, TP, 3);
+        RecordAccumulator.AppendResult b = append(acc, TP, 4);
+        ProducerBatch batch = acc.drain(TP, Integer.MAX_VALUE).get(0);
+
+        List<ProducerBatch> parts = batch.splitPerRecord();
+        assertThat(parts).hasSize(2).allMatch(ProducerBatch::sendAlone);
+        parts.get(0).complete(10, -1);
+        parts.get(1).fail(new StrataException(ErrorCode.RECORD_TOO_LARGE, "too large"));
+
+        assertThat(a.future().join().offset()).isEqualTo(10);
+        assertThat(b.future()).isCompletedExceptionally();
+    }
+
+    private static ByteBuffer concat(List<ProducerBatch> batches) {
+        int size = batches.stream().mapToInt(b -> b.close().remaining()).sum();
+        ByteBuffer out = ByteBuffer.allocate(size);
+        batches.forEach(b -> out.put(b.close()));
+        return out.flip();
+    }
+}
