@@ -13,7 +13,7 @@ SIZES=("${@:-1 10}")
 read -r -a SIZES <<< "${SIZES[*]}"
 PORT=19392
 
-start_and_time() {  # data dir -> prints seconds until the ready line; leaves the pid in $PID
+start_and_time() {  # data dir -> sets ELAPSED (seconds until the ready line) and PID
   local dir=$1 start end
   start=$(date +%s.%N)
   bin/strata standalone --data-dir "$dir" --port $PORT --http-port 0 > "$dir.out" 2> "$dir.err" &
@@ -24,14 +24,14 @@ start_and_time() {  # data dir -> prints seconds until the ready line; leaves th
   done
   end=$(date +%s.%N)
   grep -q ready "$dir.out" || { echo "standalone did not become ready; see $dir.err" >&2; exit 1; }
-  echo "$end - $start" | bc
+  ELAPSED=$(echo "$end - $start" | bc)
 }
 
 declare -A RESULT
 for gib in "${SIZES[@]}"; do
   dir="$BENCH_DIR/strata-restart-$gib"
   rm -rf "$dir" "$dir.out" "$dir.err"
-  start_and_time "$dir" > /dev/null
+  start_and_time "$dir"
   bin/strata --bootstrap 127.0.0.1:$PORT topic create fill --partitions 1 > /dev/null
   sleep 1
   "$JAVA" --sun-misc-unsafe-memory-access=allow -cp bench/target/benchmarks.jar io.strata.bench.FillPartition 127.0.0.1:$PORT fill "$gib"
@@ -39,8 +39,8 @@ for gib in "${SIZES[@]}"; do
   kill -9 "$PID"; wait "$PID" 2>/dev/null || true
   times=()
   for rep in 1 2 3; do
-    t=$(start_and_time "$dir")
-    times+=("$t")
+    start_and_time "$dir"
+    times+=("$ELAPSED")
     kill -9 "$PID"; wait "$PID" 2>/dev/null || true
   done
   median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p)

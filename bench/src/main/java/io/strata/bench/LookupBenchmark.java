@@ -29,8 +29,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Offset and timestamp lookups (a consumer's seek) in a partition of 1, 10, 100 or 1,000
- * segments: the cost should stay flat as segments are added. Each segment holds the same
- * number of 64 KiB batches; each op looks up a random offset (or timestamp) and reads the
+ * segments: the cost should stay flat as segments are added. The log is the same ~1 GiB
+ * (16,000 batches of 64 KiB) in every case, cut into more or fewer segments, so what varies
+ * is the segment count and not the working set (a 1 MiB log would sit in the CPU cache and
+ * flatter the small cases). Each op looks up a random offset (or timestamp) and reads the
  * batch that holds it. The log is reopened after filling so lookups use the on-disk indexes.
  */
 @State(Scope.Thread)
@@ -41,7 +43,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class LookupBenchmark {
 
-    static final int BATCHES_PER_SEGMENT = 16;
+    static final int TOTAL_BATCHES = 16_000;
 
     @Param({"1", "10", "100", "1000"})
     public int segments;
@@ -61,8 +63,8 @@ public class LookupBenchmark {
         ByteBuffer batch = BenchBatches.batch(LogAppendBenchmark.RECORDS_PER_BATCH, LogAppendBenchmark.RECORD_SIZE, baseTimestamp);
         int batchBytes = batch.remaining();
         LogConfig defaults = LogConfig.defaults();
-        // Segments of exactly BATCHES_PER_SEGMENT batches.
-        LogConfig small = new LogConfig((long) batchBytes * BATCHES_PER_SEGMENT, defaults.segmentMs(), -1, -1,
+        // Segments of exactly TOTAL_BATCHES / segments batches.
+        LogConfig small = new LogConfig((long) batchBytes * (TOTAL_BATCHES / segments), defaults.segmentMs(), -1, -1,
                 defaults.indexIntervalBytes(), defaults.maxMessageBytes(), defaults.flushMessages(), defaults.flushMs(),
                 defaults.fileDeleteDelayMs());
         TopicPartition tp = new TopicPartition("bench", 0);
@@ -70,7 +72,7 @@ public class LookupBenchmark {
         filler.startup();
         PartitionLog writing = filler.getOrCreateLog(tp, "bench-topic-id", small);
         long ts = baseTimestamp;
-        for (int i = 0; i < segments * BATCHES_PER_SEGMENT; i++) {
+        for (int i = 0; i < TOTAL_BATCHES; i++) {
             ByteBuffer b = BenchBatches.batch(LogAppendBenchmark.RECORDS_PER_BATCH, LogAppendBenchmark.RECORD_SIZE, ts);
             writing.append(b, 0);
             ts += LogAppendBenchmark.RECORDS_PER_BATCH;

@@ -34,8 +34,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 @Singleton
 public class GrpcServer {
 
-    /** Observers with a larger priority run after the server is listening. */
+    /** Start-up observers with a larger priority run after the server is listening. */
     public static final int STARTUP_PRIORITY = 100;
+    /** Shutdown observers with a larger priority run after the server stopped taking calls. */
+    public static final int SHUTDOWN_PRIORITY = 50;
 
     private static final Logger LOG = Logger.getLogger(GrpcServer.class);
 
@@ -53,7 +55,11 @@ public class GrpcServer {
         start();
     }
 
-    void onStop(@Observes @Priority(Integer.MAX_VALUE - 10) ShutdownEvent event) {
+    /**
+     * Stops taking calls before the roles close their state (storage closes its logs at a
+     * larger priority), so no request meets a closed log.
+     */
+    void onStop(@Observes @Priority(SHUTDOWN_PRIORITY) ShutdownEvent event) {
         stop();
     }
 
@@ -116,7 +122,9 @@ public class GrpcServer {
         }
         s.shutdown();
         try {
-            if (!s.awaitTermination(5, TimeUnit.SECONDS)) {
+            // Unary calls finish within the grace period; long-lived streams (fetch streams,
+            // sessions, watches) never end by themselves and are cancelled after it.
+            if (!s.awaitTermination(2, TimeUnit.SECONDS)) {
                 s.shutdownNow();
             }
         } catch (InterruptedException e) {

@@ -51,7 +51,16 @@ public class StorageNode {
         start();
     }
 
-    void onStop(@Observes @Priority(10) ShutdownEvent event) {
+    /** Leaves coordination first, while this process's gRPC server (standalone) still runs. */
+    void leaveCoordination(@Observes @Priority(GrpcServer.SHUTDOWN_PRIORITY - 10) ShutdownEvent event) {
+        CoordinationLink l = link;
+        if (l != null) {
+            l.close();
+        }
+    }
+
+    /** Closes the logs cleanly once no call can reach them. */
+    void onStop(@Observes @Priority(GrpcServer.SHUTDOWN_PRIORITY + 10) ShutdownEvent event) {
         stop();
     }
 

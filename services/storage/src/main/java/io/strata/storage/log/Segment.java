@@ -43,7 +43,12 @@ final class Segment {
     static final TimestampOffset NO_MAX = new TimestampOffset(NO_TIMESTAMP, -1L);
 
     private static final System.Logger LOG = System.getLogger(Segment.class.getName());
-    private static final int SCAN_WINDOW = 8 * 1024;
+    /**
+     * Bytes read at a time while walking headers for a lookup: the default index interval, so a
+     * walk from an index entry usually needs one read, and a walk over large batches (one header
+     * per read) copies little.
+     */
+    private static final int SCAN_WINDOW = 4 * 1024;
     private static final int RECOVERY_WINDOW = 1 << 20;
 
     private record Indexes(OffsetIndex offsets, TimeIndex times) {
