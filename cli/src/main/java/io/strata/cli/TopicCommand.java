@@ -69,8 +69,9 @@ final class TopicCommand {
             if (output == OutputFormat.json) {
                 out.println(JsonFormat.topicDescription(created));
             } else {
-                out.println("Created topic " + created.name() + " (" + created.partitions().size() + " partitions, "
-                        + "replication factor " + created.replicationFactor() + ").");
+                int n = created.partitions().size();
+                out.println("Created topic " + created.name() + " (" + n + (n == 1 ? " partition" : " partitions")
+                        + ", replication factor " + created.replicationFactor() + ").");
             }
         }
     }
