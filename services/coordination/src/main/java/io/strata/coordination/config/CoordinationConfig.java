@@ -5,8 +5,13 @@ import io.strata.proto.TopicConfigs;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.ConfigProvider;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -16,6 +21,18 @@ import java.util.function.Function;
  * as system properties, environment variables such as {@code STRATA_NUM_PARTITIONS}, or
  * application.properties). Invalid values stop start-up with a message naming the key.
  * <ul>
+ *   <li>{@value #METADATA_STORE} — which metadata store holds the cluster's state:
+ *       {@code embedded} (default; files in {@value #METADATA_DIR}, one coordination instance)
+ *       or {@code etcd} (an etcd v3 cluster at {@value #METADATA_ENDPOINTS}, shared by every
+ *       coordination instance).</li>
+ *   <li>{@value #METADATA_ENDPOINTS} — comma-separated etcd client URLs, e.g.
+ *       {@code http://etcd-0:2379,http://etcd-1:2379} ({@code http} with host and port; TLS is
+ *       not supported yet). Required when {@value #METADATA_STORE} is {@code etcd}, refused
+ *       otherwise (so a forgotten {@value #METADATA_STORE} cannot silently keep a cluster on
+ *       the embedded store).</li>
+ *   <li>{@value #METADATA_REQUEST_TIMEOUT_MS} — the longest one etcd call may take, waiting
+ *       for a connection included, before it fails as unavailable; default 5000, in
+ *       [{@value #MIN_REQUEST_TIMEOUT_MS}, {@value #MAX_REQUEST_TIMEOUT_MS}]. Used by the etcd store only.</li>
  *   <li>{@value #METADATA_DIR} — directory of the embedded metadata store; default
  *       {@code ${strata.data.dir}/metadata}, where {@value #DATA_DIR} defaults to {@code data}.</li>
  *   <li>{@value #METADATA_ROOT} — root of every key in the metadata store (for etcd, shared by
@@ -37,6 +54,9 @@ public class CoordinationConfig {
     public static final String DATA_DIR = "strata.data.dir";
     public static final String METADATA_DIR = "strata.metadata.dir";
     public static final String METADATA_ROOT = "strata.metadata.root";
+    public static final String METADATA_STORE = "strata.metadata.store";
+    public static final String METADATA_ENDPOINTS = "strata.metadata.endpoints";
+    public static final String METADATA_REQUEST_TIMEOUT_MS = "strata.metadata.request.timeout.ms";
     public static final String NUM_PARTITIONS = "strata.num.partitions";
     public static final String DEFAULT_REPLICATION_FACTOR = "strata.default.replication.factor";
     public static final String LOG_RETENTION_HOURS = "strata.log.retention.hours";
@@ -44,7 +64,20 @@ public class CoordinationConfig {
 
     public static final int MIN_SESSION_TIMEOUT_MS = 100;
     public static final int MAX_SESSION_TIMEOUT_MS = 300_000;
+    public static final int MIN_REQUEST_TIMEOUT_MS = 100;
+    public static final int MAX_REQUEST_TIMEOUT_MS = 120_000;
 
+    /** The metadata store implementations {@value #METADATA_STORE} chooses from. */
+    public enum MetadataStoreKind {
+        /** {@code io.strata.coordination.store.EmbeddedMetadataStore} in {@value #METADATA_DIR}. */
+        EMBEDDED,
+        /** {@code io.strata.coordination.store.EtcdMetadataStore} at {@value #METADATA_ENDPOINTS}. */
+        ETCD
+    }
+
+    private final MetadataStoreKind metadataStore;
+    private final List<URI> metadataEndpoints;
+    private final Duration metadataRequestTimeout;
     private final Path metadataDir;
     private final String metadataRoot;
     private final int numPartitions;
@@ -66,6 +99,10 @@ public class CoordinationConfig {
             throw new IllegalArgumentException(METADATA_ROOT + "='" + metadataRoot
                     + "' must be a path like /strata: starting with '/', no empty segment, no trailing '/', no spaces");
         }
+        this.metadataStore = storeKind(source);
+        this.metadataEndpoints = endpoints(source, metadataStore);
+        this.metadataRequestTimeout = Duration.ofMillis(integer(source, METADATA_REQUEST_TIMEOUT_MS, 5000,
+                MIN_REQUEST_TIMEOUT_MS, MAX_REQUEST_TIMEOUT_MS));
         this.numPartitions = (int) integer(source, NUM_PARTITIONS, 1, 1, Integer.MAX_VALUE);
         this.defaultReplicationFactor = (int) integer(source, DEFAULT_REPLICATION_FACTOR, 1, 1, Short.MAX_VALUE);
         this.logRetentionHours = integer(source, LOG_RETENTION_HOURS, 168, -1, Long.MAX_VALUE / 3_600_000L);
@@ -80,6 +117,54 @@ public class CoordinationConfig {
     /** A config from a map of keys (tests, tools). */
     public static CoordinationConfig of(Map<String, String> values) {
         return new CoordinationConfig(key -> Optional.ofNullable(values.get(key)));
+    }
+
+    private static MetadataStoreKind storeKind(Function<String, Optional<String>> source) {
+        String raw = source.apply(METADATA_STORE).map(String::trim).filter(s -> !s.isEmpty()).orElse("embedded");
+        return switch (raw.toLowerCase(Locale.ROOT)) {
+            case "embedded" -> MetadataStoreKind.EMBEDDED;
+            case "etcd" -> MetadataStoreKind.ETCD;
+            default -> throw new IllegalArgumentException(METADATA_STORE + "='" + raw + "' must be 'embedded' or 'etcd'");
+        };
+    }
+
+    private static List<URI> endpoints(Function<String, Optional<String>> source, MetadataStoreKind kind) {
+        String raw = source.apply(METADATA_ENDPOINTS).map(String::trim).orElse("");
+        if (kind == MetadataStoreKind.EMBEDDED) {
+            if (!raw.isEmpty()) {
+                throw new IllegalArgumentException(METADATA_ENDPOINTS + "='" + raw + "' is set but " + METADATA_STORE
+                        + " is 'embedded': set " + METADATA_STORE + "=etcd to keep the metadata in etcd, or remove the endpoints");
+            }
+            return List.of();
+        }
+        List<URI> uris = new ArrayList<>();
+        for (String part : raw.split(",")) {
+            String endpoint = part.trim();
+            if (endpoint.isEmpty()) {
+                continue;
+            }
+            URI uri;
+            try {
+                uri = new URI(endpoint);
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException(METADATA_ENDPOINTS + ": '" + endpoint + "' is not a URL: " + e.getMessage());
+            }
+            if ("https".equals(uri.getScheme())) {
+                throw new IllegalArgumentException(METADATA_ENDPOINTS + ": '" + endpoint
+                        + "' uses https, but TLS to etcd is not supported yet; use http:// endpoints");
+            }
+            if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0
+                    || !(uri.getPath() == null || uri.getPath().isEmpty() || uri.getPath().equals("/"))) {
+                throw new IllegalArgumentException(METADATA_ENDPOINTS + ": '" + endpoint
+                        + "' must be an etcd client URL like http://127.0.0.1:2379 (scheme http, host and port, no path)");
+            }
+            uris.add(URI.create("http://" + uri.getRawAuthority()));
+        }
+        if (uris.isEmpty()) {
+            throw new IllegalArgumentException(METADATA_ENDPOINTS + " is required when " + METADATA_STORE
+                    + "=etcd: list the etcd client URLs, comma-separated, e.g. http://127.0.0.1:2379");
+        }
+        return List.copyOf(uris);
     }
 
     private static long integer(Function<String, Optional<String>> source, String key, long defaultValue, long min, long max) {
@@ -97,6 +182,19 @@ public class CoordinationConfig {
             throw new IllegalArgumentException(key + "=" + value + " must be in [" + min + ", " + max + "]");
         }
         return value;
+    }
+
+    public MetadataStoreKind metadataStore() {
+        return metadataStore;
+    }
+
+    /** The etcd client URLs; empty for the embedded store. */
+    public List<URI> metadataEndpoints() {
+        return metadataEndpoints;
+    }
+
+    public Duration metadataRequestTimeout() {
+        return metadataRequestTimeout;
     }
 
     public Path metadataDir() {
@@ -139,7 +237,10 @@ public class CoordinationConfig {
 
     @Override
     public String toString() {
-        return "CoordinationConfig[" + METADATA_DIR + "=" + metadataDir + ", " + METADATA_ROOT + "=" + metadataRoot + ", "
+        return "CoordinationConfig[" + METADATA_STORE + "=" + metadataStore.name().toLowerCase(Locale.ROOT) + ", "
+                + (metadataStore == MetadataStoreKind.ETCD ? METADATA_ENDPOINTS + "=" + metadataEndpoints + ", "
+                        + METADATA_REQUEST_TIMEOUT_MS + "=" + metadataRequestTimeout.toMillis() : METADATA_DIR + "=" + metadataDir)
+                + ", " + METADATA_ROOT + "=" + metadataRoot + ", "
                 + NUM_PARTITIONS + "=" + numPartitions + ", " + DEFAULT_REPLICATION_FACTOR + "=" + defaultReplicationFactor + ", "
                 + LOG_RETENTION_HOURS + "=" + logRetentionHours + ", " + SESSION_TIMEOUT_MS + "=" + sessionTimeoutMs + "]";
     }

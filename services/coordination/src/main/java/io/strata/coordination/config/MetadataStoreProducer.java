@@ -1,6 +1,7 @@
 package io.strata.coordination.config;
 
 import io.strata.coordination.store.EmbeddedMetadataStore;
+import io.strata.coordination.store.EtcdMetadataStore;
 import io.strata.coordination.store.MetadataStore;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -8,9 +9,10 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 /**
- * Creates the role's {@link MetadataStore}: for now always the {@link EmbeddedMetadataStore}
- * in {@code strata.metadata.dir}; the etcd store (chosen by {@code strata.metadata.endpoints})
- * comes next. The store is opened when first needed and closed at shutdown.
+ * Creates the role's {@link MetadataStore}, as {@link CoordinationConfig#METADATA_STORE} says:
+ * the {@link EmbeddedMetadataStore} in {@code strata.metadata.dir}, or the
+ * {@link EtcdMetadataStore} at {@code strata.metadata.endpoints} under
+ * {@code strata.metadata.root}. The store is opened when first needed and closed at shutdown.
  */
 @Singleton
 public class MetadataStoreProducer {
@@ -20,8 +22,16 @@ public class MetadataStoreProducer {
     @Produces
     @Singleton
     MetadataStore metadataStore(CoordinationConfig config) {
-        LOG.infof("opening the embedded metadata store in %s", config.metadataDir().toAbsolutePath());
-        return EmbeddedMetadataStore.open(config.metadataDir());
+        return switch (config.metadataStore()) {
+            case EMBEDDED -> {
+                LOG.infof("opening the embedded metadata store in %s", config.metadataDir().toAbsolutePath());
+                yield EmbeddedMetadataStore.open(config.metadataDir());
+            }
+            case ETCD -> EtcdMetadataStore.builder(config.metadataEndpoints())
+                    .root(config.metadataRoot())
+                    .requestTimeout(config.metadataRequestTimeout())
+                    .open();
+        };
     }
 
     void close(@Disposes MetadataStore store) {

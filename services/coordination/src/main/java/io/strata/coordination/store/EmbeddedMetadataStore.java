@@ -246,11 +246,7 @@ public final class EmbeddedMetadataStore implements MetadataStore {
 
     @Override
     public KeyRange getPrefixes(Collection<String> prefixes) {
-        Objects.requireNonNull(prefixes, "prefixes");
-        if (prefixes.size() > MAX_TXN_OPS) {
-            throw new IllegalArgumentException("at most " + MAX_TXN_OPS + " prefixes per read, not " + prefixes.size());
-        }
-        prefixes.forEach(KeyOrder::checkPrefix);
+        TxnRules.checkPrefixes(prefixes);
         synchronized (lock) {
             checkUsable();
             reapExpiredLeases();
@@ -269,7 +265,7 @@ public final class EmbeddedMetadataStore implements MetadataStore {
 
     @Override
     public TxnResult txn(List<Compare> compares, List<Op> ops) {
-        validate(compares, ops);
+        TxnRules.checkTxn(compares, ops);
         synchronized (lock) {
             checkUsable();
             reapExpiredLeases();
@@ -539,46 +535,6 @@ public final class EmbeddedMetadataStore implements MetadataStore {
                 what + ": " + cause.getMessage() + "; the store refuses further work, restart the process to recover from disk", cause);
         LOG.error(failure.getMessage(), cause);
         return failure;
-    }
-
-    private static void validate(List<Compare> compares, List<Op> ops) {
-        Objects.requireNonNull(compares, "compares");
-        Objects.requireNonNull(ops, "ops");
-        if (compares.size() > MAX_TXN_OPS || ops.size() > MAX_TXN_OPS) {
-            throw new IllegalArgumentException("a transaction holds at most " + MAX_TXN_OPS + " compares and " + MAX_TXN_OPS
-                    + " ops; this one has " + compares.size() + " and " + ops.size() + ": split it");
-        }
-        for (Compare c : compares) {
-            KeyOrder.checkKey(c.key());
-        }
-        Set<String> written = new HashSet<>();
-        for (Op op : ops) {
-            if (op instanceof Op.Put put) {
-                KeyOrder.checkKey(put.key());
-                if (put.valueLength() > MAX_VALUE_BYTES) {
-                    throw new IllegalArgumentException("value of " + put.key() + " is " + put.valueLength()
-                            + " bytes; the limit is " + MAX_VALUE_BYTES);
-                }
-                if (!written.add(put.key())) {
-                    throw new IllegalArgumentException("key " + put.key() + " is written twice in one transaction");
-                }
-            }
-        }
-        for (Op op : ops) {
-            if (op instanceof Op.Delete delete) {
-                KeyOrder.checkKey(delete.key());
-                if (written.contains(delete.key())) {
-                    throw new IllegalArgumentException("key " + delete.key() + " is both put and deleted in one transaction");
-                }
-            } else if (op instanceof Op.DeletePrefix dp) {
-                for (String key : written) {
-                    if (key.startsWith(dp.prefix())) {
-                        throw new IllegalArgumentException("key " + key + " is put inside prefix '" + dp.prefix()
-                                + "' that the same transaction deletes");
-                    }
-                }
-            }
-        }
     }
 
     private static void closeQuietly(FileChannel channel) {

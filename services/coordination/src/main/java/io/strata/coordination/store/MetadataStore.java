@@ -8,14 +8,16 @@ import java.util.Optional;
 /**
  * The metadata store coordination keeps all cluster state in: a sorted, revisioned key-value
  * map with etcd's semantics. Two implementations: {@link EmbeddedMetadataStore} (standalone,
- * in memory plus a journal on disk) and an etcd one (jetcd). {@code MetadataStoreContractTest}
- * runs the same tests against both; anything this page promises is tested there.
+ * in memory plus a journal on disk) and {@link EtcdMetadataStore} (etcd through jetcd).
+ * {@code MetadataStoreContractTest} runs the same tests against both; anything this page
+ * promises is tested there.
  *
  * <h2>Keys, values, revisions</h2>
  * <ul>
  *   <li>Keys are non-empty strings <em>relative to the store's root</em> (config
  *       {@code strata.metadata.root}, default {@code /strata}); the etcd implementation
- *       prefixes the root, the embedded one is private to its directory and needs none.
+ *       stores key {@code k} as etcd key {@code <root>/k} and never touches a key outside
+ *       {@code <root>/}; the embedded one is private to its directory and needs no root.
  *       Keys sort by code point (= UTF-8 byte order, etcd's order). Values are opaque bytes
  *       (coordination stores protobuf messages). Limits, as etcd's defaults: a key at most
  *       {@value #MAX_KEY_BYTES} UTF-8 bytes, a value at most {@value #MAX_VALUE_BYTES} bytes.</li>
@@ -32,9 +34,10 @@ import java.util.Optional;
  * atomically, at one new revision; otherwise nothing is applied. A value compare on an absent
  * key is false (etcd's rule); revision compares on an absent key see 0. etcd's limits are
  * enforced everywhere so code tested on the embedded store works on etcd: at most
- * {@value #MAX_TXN_OPS} compares and {@value #MAX_TXN_OPS} ops, no key written twice in one
- * transaction, no put inside a prefix the same transaction deletes. Bigger writes must be
- * split into several transactions by the caller.
+ * {@value #MAX_TXN_OPS} compares and {@value #MAX_TXN_OPS} ops, at most
+ * {@value #MAX_TXN_BYTES} bytes of keys and values in all (etcd refuses requests over
+ * 1.5 MiB), no key written twice in one transaction, no put inside a prefix the same
+ * transaction deletes. Bigger writes must be split into several transactions by the caller.
  *
  * <h2>Leases</h2>
  * A lease is a session: a put may bind a key to a lease; when the lease expires (no
@@ -55,7 +58,10 @@ import java.util.Optional;
  *
  * <h2>Threads and time</h2>
  * Implementations are thread-safe. Every method is synchronous and returns within a bounded
- * time (etcd: the client's request timeout) or throws; none waits forever.
+ * time (etcd: the request timeout, {@code strata.metadata.request.timeout.ms}) or throws; none
+ * waits forever. A transaction that fails with {@code UNAVAILABLE} may or may not have been
+ * applied (etcd may have committed it before the answer was lost): guard writes with compares,
+ * as every write here is, and re-read before retrying.
  *
  * <h2>Errors</h2>
  * Every method throws {@link IllegalArgumentException} (or {@link NullPointerException}) for
@@ -73,8 +79,15 @@ public interface MetadataStore extends AutoCloseable {
     /** The longest key, in UTF-8 bytes. */
     int MAX_KEY_BYTES = 3 * 1024;
 
-    /** The largest value: etcd's default request limit (1.5 MiB) less room for the envelope. */
-    int MAX_VALUE_BYTES = 1536 * 1024 - 4096;
+    /**
+     * The most bytes of keys and values (UTF-8 keys of compares and ops, compared and written
+     * values) one transaction may carry: etcd's default request limit ({@code --max-request-bytes},
+     * 1.5 MiB) less 64 KiB for the encoding and the root prefix the etcd store adds to every key.
+     */
+    int MAX_TXN_BYTES = 1536 * 1024 - 64 * 1024;
+
+    /** The largest value: what a transaction may carry next to the longest key. */
+    int MAX_VALUE_BYTES = MAX_TXN_BYTES - MAX_KEY_BYTES;
 
     /** The key's current value, or empty when it does not exist. */
     Optional<KeyValue> get(String key);

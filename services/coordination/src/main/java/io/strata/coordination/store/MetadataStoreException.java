@@ -13,7 +13,11 @@ public class MetadataStoreException extends RuntimeException {
         UNAVAILABLE,
         /** The store was closed (shutting down). */
         CLOSED,
-        /** The store hit an I/O error or found corrupt state; every later call fails too. */
+        /**
+         * The store cannot do it and a retry will not help: the embedded store hit an I/O error
+         * or found corrupt state (every later call fails too); etcd refused the request for a
+         * lasting reason (permission, corruption, an unsupported call).
+         */
         FAILED,
         /** A put named a lease that does not exist (expired or revoked). */
         LEASE_NOT_FOUND,

@@ -4,7 +4,10 @@ import io.strata.proto.TopicConfigs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,6 +26,41 @@ class CoordinationConfigTest {
         assertThat(config.defaultReplicationFactor()).isEqualTo(1);
         assertThat(config.logRetentionHours()).isEqualTo(168);
         assertThat(config.sessionTimeoutMs()).isEqualTo(6000);
+        assertThat(config.metadataStore()).isEqualTo(CoordinationConfig.MetadataStoreKind.EMBEDDED);
+        assertThat(config.metadataEndpoints()).isEmpty();
+        assertThat(config.metadataRequestTimeout()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void theEtcdStoreTakesCommaSeparatedEndpoints() {
+        CoordinationConfig config = CoordinationConfig.of(Map.of("strata.metadata.store", " ETCD ",
+                "strata.metadata.endpoints", "http://10.0.0.1:2379, http://etcd-1:2379/,,",
+                "strata.metadata.request.timeout.ms", "1500"));
+
+        assertThat(config.metadataStore()).isEqualTo(CoordinationConfig.MetadataStoreKind.ETCD);
+        assertThat(config.metadataEndpoints()).containsExactly(URI.create("http://10.0.0.1:2379"), URI.create("http://etcd-1:2379"));
+        assertThat(config.metadataRequestTimeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(config.toString()).contains("strata.metadata.store=etcd", "http://etcd-1:2379");
+    }
+
+    @Test
+    void badEtcdSettingsAreRejectedWithAClearMessage() {
+        assertThatThrownBy(() -> CoordinationConfig.of(Map.of("strata.metadata.store", "etcd")))
+                .hasMessageContaining("strata.metadata.endpoints is required when strata.metadata.store=etcd");
+        assertThatThrownBy(() -> CoordinationConfig.of(Map.of("strata.metadata.store", "etcd", "strata.metadata.endpoints", " , ")))
+                .hasMessageContaining("strata.metadata.endpoints is required");
+        assertThatThrownBy(() -> CoordinationConfig.of(Map.of("strata.metadata.store", "zookeeper")))
+                .hasMessageContaining("strata.metadata.store='zookeeper' must be 'embedded' or 'etcd'");
+        assertThatThrownBy(() -> CoordinationConfig.of(Map.of("strata.metadata.endpoints", "http://etcd:2379")))
+                .hasMessageContaining("strata.metadata.store is 'embedded'");
+        for (String bad : List.of("etcd:2379", "http://etcd", "tcp://etcd:2379", "http://etcd:2379/v3", "http://[bad")) {
+            assertThatThrownBy(() -> CoordinationConfig.of(Map.of("strata.metadata.store", "etcd", "strata.metadata.endpoints", bad)))
+                    .as(bad).hasMessageContaining("strata.metadata.endpoints");
+        }
+        assertThatThrownBy(() -> CoordinationConfig.of(Map.of("strata.metadata.store", "etcd",
+                "strata.metadata.endpoints", "https://etcd:2379"))).hasMessageContaining("TLS to etcd is not supported yet");
+        assertThatThrownBy(() -> CoordinationConfig.of(Map.of("strata.metadata.request.timeout.ms", "5")))
+                .hasMessageContaining("strata.metadata.request.timeout.ms");
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.strata.coordination.config.CoordinationConfig;
 import io.strata.coordination.store.EmbeddedMetadataStore;
+import io.strata.coordination.store.MetadataStore;
 import io.strata.coordination.testing.MutableClock;
 import io.strata.proto.StrataError;
 import io.strata.proto.v1.CoordinationGrpc;
@@ -27,7 +28,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A real Coordination gRPC server on a free loopback port, over an embedded store with a
- * clock the test moves, and a channel to it.
+ * clock the test moves (or over a store the test gives, e.g. etcd, whose leases run on real
+ * time; the clock then only stamps records), and a channel to it.
  */
 final class CoordinationTestServer implements AutoCloseable {
 
@@ -43,8 +45,17 @@ final class CoordinationTestServer implements AutoCloseable {
     }
 
     CoordinationTestServer(Path dir, Map<String, String> config) throws IOException {
+        this(dir, null, config);
+    }
+
+    /** A server over {@code store}, which it closes when it closes. */
+    CoordinationTestServer(MetadataStore store, Map<String, String> config) throws IOException {
+        this(null, store, config);
+    }
+
+    private CoordinationTestServer(Path dir, MetadataStore given, Map<String, String> config) throws IOException {
         this.dir = dir;
-        this.store = new WatchCountingStore(EmbeddedMetadataStore.builder(dir).clock(clock)
+        this.store = new WatchCountingStore(given != null ? given : EmbeddedMetadataStore.builder(dir).clock(clock)
                 .leaseCheckInterval(Duration.ofMillis(10)).open());
         this.service = new CoordinationGrpcService(store, CoordinationConfig.of(config), clock);
         this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build().start();

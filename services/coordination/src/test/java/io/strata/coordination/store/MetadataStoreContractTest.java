@@ -24,8 +24,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The {@link MetadataStore} contract, written once and run against every implementation
- * (embedded now, etcd next): a subclass supplies a fresh store, a way to reopen it, and a way
- * to let lease time pass.
+ * ({@link EmbeddedMetadataStoreTest}, {@link EtcdMetadataStoreTest}): a subclass supplies a
+ * fresh store, a way to reopen it, and a way to let lease time pass — a fake clock moved by
+ * hand for the embedded store, real time for etcd — so lease expiry is tested on both.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 public abstract class MetadataStoreContractTest {
@@ -38,7 +39,10 @@ public abstract class MetadataStoreContractTest {
     /** The same store opened again after {@code closed} was closed: committed data must be there. */
     protected abstract MetadataStore reopen(MetadataStore closed) throws Exception;
 
-    /** Makes at least {@code d} of lease time pass (move a fake clock; with real time, do nothing). */
+    /**
+     * Makes at least {@code d} of lease time pass: move a fake clock, or, for a store that
+     * expires leases on real time (etcd), wait that long. Tests keep {@code d} to a few seconds.
+     */
     protected abstract void letTimePass(Duration d);
 
     /** How long to wait for something time drives, such as a lease expiring. */
@@ -241,6 +245,27 @@ public abstract class MetadataStoreContractTest {
                 .hasMessageContaining("at most " + MetadataStore.MAX_TXN_OPS);
         assertThat(store.getPrefix("k")).extracting(KeyRange::kvs).asList().isEmpty();
         assertThat(store.txn(List.of(), ops.subList(0, MetadataStore.MAX_TXN_OPS)).succeeded()).isTrue();
+    }
+
+    @Test
+    void aTransactionCarryingMoreThanTheByteLimitIsRejectedWholeAndOneAtTheLimitApplies() {
+        int n = MetadataStore.MAX_TXN_OPS;
+        List<String> keys = IntStream.range(0, n).mapToObj(i -> String.format("big/%03d", i)).toList();
+        List<Compare> compares = keys.stream().map(Compare::absent).toList();
+        int valueBytes = MetadataStore.MAX_TXN_BYTES - 2 * keys.stream().mapToInt(String::length).sum();
+        int[] sizes = IntStream.range(0, n).map(i -> valueBytes / n + (i < valueBytes % n ? 1 : 0)).toArray();
+        List<Op> atLimit = IntStream.range(0, n).mapToObj(i -> Op.put(keys.get(i), new byte[sizes[i]])).toList();
+        List<Op> overLimit = IntStream.range(0, n)
+                .mapToObj(i -> Op.put(keys.get(i), new byte[sizes[i] + (i == 0 ? 1 : 0)])).toList();
+
+        assertThatThrownBy(() -> store.txn(compares, overLimit)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at most " + MetadataStore.MAX_TXN_BYTES + " bytes");
+        assertThat(store.getPrefix("big/").kvs()).isEmpty();
+
+        assertThat(store.txn(compares, atLimit).succeeded()).isTrue();
+        KeyRange written = store.getPrefix("big/");
+        assertThat(written.kvs()).hasSize(n);
+        assertThat(written.kvs().stream().mapToLong(kv -> kv.value().length).sum()).isEqualTo(valueBytes);
     }
 
     @Test
