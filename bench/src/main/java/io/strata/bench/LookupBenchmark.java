@@ -43,7 +43,8 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class LookupBenchmark {
 
-    static final int TOTAL_BATCHES = 16_000;
+    /** Batches in the log: 16,000 (~1 GiB) whatever the segment count. */
+    public int totalBatches = 16_000;
 
     @Param({"1", "10", "100", "1000"})
     public int segments;
@@ -63,8 +64,8 @@ public class LookupBenchmark {
         ByteBuffer batch = BenchBatches.batch(LogAppendBenchmark.RECORDS_PER_BATCH, LogAppendBenchmark.RECORD_SIZE, baseTimestamp);
         int batchBytes = batch.remaining();
         LogConfig defaults = LogConfig.defaults();
-        // Segments of exactly TOTAL_BATCHES / segments batches.
-        LogConfig small = new LogConfig((long) batchBytes * (TOTAL_BATCHES / segments), defaults.segmentMs(), -1, -1,
+        // Segments of exactly totalBatches / segments batches.
+        LogConfig small = new LogConfig((long) batchBytes * (totalBatches / segments), defaults.segmentMs(), -1, -1,
                 defaults.indexIntervalBytes(), defaults.maxMessageBytes(), defaults.flushMessages(), defaults.flushMs(),
                 defaults.fileDeleteDelayMs());
         TopicPartition tp = new TopicPartition("bench", 0);
@@ -72,7 +73,7 @@ public class LookupBenchmark {
         filler.startup();
         PartitionLog writing = filler.getOrCreateLog(tp, "bench-topic-id", small);
         long ts = baseTimestamp;
-        for (int i = 0; i < TOTAL_BATCHES; i++) {
+        for (int i = 0; i < totalBatches; i++) {
             ByteBuffer b = BenchBatches.batch(LogAppendBenchmark.RECORDS_PER_BATCH, LogAppendBenchmark.RECORD_SIZE, ts);
             writing.append(b, 0);
             ts += LogAppendBenchmark.RECORDS_PER_BATCH;
