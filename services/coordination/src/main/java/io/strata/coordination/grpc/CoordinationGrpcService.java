@@ -11,7 +11,7 @@ import io.strata.coordination.metadata.MetadataService;
 import io.strata.coordination.nodes.NodeRegistry;
 import io.strata.coordination.producers.ProducerIdAllocator;
 import io.strata.coordination.store.MetadataStore;
-import io.strata.coordination.topics.RoundRobinPlacement;
+import io.strata.coordination.topics.RackAwarePlacement;
 import io.strata.coordination.topics.TopicService;
 import io.strata.proto.v1.AlterTopicConfigRequest;
 import io.strata.proto.v1.AssignmentSnapshot;
@@ -93,7 +93,7 @@ public class CoordinationGrpcService extends CoordinationGrpc.CoordinationImplBa
             t.setDaemon(true);
             return t;
         });
-        this.topics = new TopicService(store, config.topicDefaults(), new RoundRobinPlacement(new Random()), clock);
+        this.topics = new TopicService(store, config.topicDefaults(), new RackAwarePlacement(new Random()), clock);
         this.nodes = new NodeRegistry(store, config.sessionTimeout(), clock);
         this.metadata = new MetadataService(store, new ClusterIdentity(store, clock), config.topicDefaults());
         this.assignments = new AssignmentFeed(store, config.topicDefaults(), executor, ASSIGNMENT_COALESCE);

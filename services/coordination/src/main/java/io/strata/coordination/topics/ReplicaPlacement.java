@@ -5,9 +5,9 @@ import io.strata.proto.v1.NodeRecord;
 import java.util.List;
 
 /**
- * Chooses the replicas of a new topic's partitions. The seam for placement policies: the
- * rack-unaware round robin ({@link RoundRobinPlacement}) now, rack-aware next (the nodes
- * carry their rack).
+ * Chooses the replicas of a new topic's partitions. The seam for placement policies: Kafka's
+ * rack-aware scheme ({@link RackAwarePlacement}) when every node names a rack, else its
+ * rack-unaware round robin ({@link RoundRobinPlacement}).
  */
 public interface ReplicaPlacement {
 
