@@ -9,9 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The watches of an {@link EtcdMetadataStore}: each is one jetcd watch (one etcd watch
@@ -47,7 +44,7 @@ final class EtcdWatchHub {
     private final io.etcd.jetcd.Watch client;
     private final EtcdKeys keys;
     private final EtcdErrors errors;
-    private final ScheduledThreadPoolExecutor notifier;
+    private final WatchNotifier notifier;
     private final Set<EtcdWatch> active = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -55,13 +52,7 @@ final class EtcdWatchHub {
         this.client = client;
         this.keys = keys;
         this.errors = errors;
-        this.notifier = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, threadName);
-            t.setDaemon(true);
-            return t;
-        });
-        notifier.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        notifier.setRemoveOnCancelPolicy(true);
+        this.notifier = new WatchNotifier(threadName);
     }
 
     /** Starts a watch of every key under {@code prefix} from {@code fromRevision} (positive). */
@@ -89,32 +80,15 @@ final class EtcdWatchHub {
             watch.retire();
             submit(() -> watch.end(why));
         }
-        notifier.shutdown();
-        try {
-            if (!notifier.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOG.warn("etcd watch notifier did not finish within 5 s; a watch listener may be blocked");
-                notifier.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            notifier.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        notifier.stop();
     }
 
     private void submit(Runnable task) {
-        try {
-            notifier.execute(task);
-        } catch (RejectedExecutionException e) {
-            LOG.debug("etcd watch task dropped: the notifier has stopped");
-        }
+        notifier.submit(task);
     }
 
     private void schedule(Runnable task, long delayMillis) {
-        try {
-            notifier.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            LOG.debug("etcd watch resume dropped: the notifier has stopped");
-        }
+        notifier.schedule(task, delayMillis);
     }
 
     private final class EtcdWatch implements Watch {

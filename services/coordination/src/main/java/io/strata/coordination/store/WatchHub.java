@@ -6,10 +6,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The embedded store's watches: a bounded in-memory history of recent revisions (so a watch
@@ -25,7 +21,7 @@ final class WatchHub {
 
     private static final Logger LOG = Logger.getLogger(WatchHub.class);
 
-    private final ExecutorService notifier;
+    private final WatchNotifier notifier;
     private final List<WatchImpl> active = new ArrayList<>();
     private final ArrayDeque<List<WatchEvent>> history = new ArrayDeque<>();
     private final int maxHistoryRevisions;
@@ -38,11 +34,7 @@ final class WatchHub {
     WatchHub(String threadName, long startRevision, int maxHistoryRevisions) {
         this.compactedRevision = startRevision;
         this.maxHistoryRevisions = maxHistoryRevisions;
-        this.notifier = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, threadName);
-            t.setDaemon(true);
-            return t;
-        });
+        this.notifier = new WatchNotifier(threadName);
     }
 
     /** Records one revision's events and queues their delivery. Caller holds the store lock. */
@@ -97,24 +89,11 @@ final class WatchHub {
             }
             active.clear();
         });
-        notifier.shutdown();
-        try {
-            if (!notifier.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOG.warn("metadata store watch notifier did not finish within 5 s; a watch listener may be blocked");
-                notifier.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            notifier.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        notifier.stop();
     }
 
     private void submit(Runnable task) {
-        try {
-            notifier.execute(task);
-        } catch (RejectedExecutionException e) {
-            LOG.debug("watch notification dropped: notifier stopped");
-        }
+        notifier.submit(task);
     }
 
     private static final class WatchImpl implements Watch {
