@@ -1,5 +1,6 @@
 package io.strata.cli;
 
+import io.strata.cli.cluster.LocalCluster;
 import io.strata.client.admin.ClusterDescription;
 import io.strata.client.admin.StrataAdmin;
 import picocli.CommandLine.Command;
@@ -8,10 +9,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code strata cluster}: the cluster id and its live storage nodes. */
-@Command(name = "cluster", mixinStandardHelpOptions = true, description = "Show the cluster id and live storage nodes.")
+/**
+ * {@code strata cluster}: the cluster id and its live storage nodes ({@code describe}, also what
+ * {@code strata cluster} alone prints), and a local multi-process cluster: {@code up},
+ * {@code down}, {@code status}.
+ */
+@Command(name = "cluster", mixinStandardHelpOptions = true,
+        description = "Describe the cluster, or run a local multi-process cluster (up, down, status).",
+        subcommands = {ClusterUpCommand.class, ClusterDownCommand.class, ClusterStatusCommand.class})
 final class ClusterCommand implements Callable<Integer> {
 
     @Spec
@@ -22,12 +30,28 @@ final class ClusterCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        return describe(output);
+    }
+
+    @Command(name = "describe", mixinStandardHelpOptions = true, description = "Show the cluster id and live storage nodes.")
+    int describe(@Option(names = {"--output", "-o"}, paramLabel = "FORMAT", defaultValue = "text",
+            description = "text or json.") OutputFormat format) {
         try (StrataAdmin admin = Clients.admin(StrataCli.of(spec).bootstrap())) {
             ClusterDescription c = admin.clusterMetadata();
             PrintWriter out = spec.commandLine().getOut();
-            out.print(output == OutputFormat.json ? JsonFormat.cluster(c) + "\n" : TextFormat.cluster(c));
+            out.print(format == OutputFormat.json ? JsonFormat.cluster(c) + "\n" : TextFormat.cluster(c));
             out.flush();
             return 0;
         }
+    }
+
+    @Command(name = "bootstrap", mixinStandardHelpOptions = true,
+            description = "Print the bootstrap address of the local cluster in DIR (for STRATA_BOOTSTRAP or --bootstrap).")
+    int bootstrap(@Option(names = "--dir", required = true, paramLabel = "DIR", description = "The cluster's directory.")
+                  Path dir) {
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(new LocalCluster(dir, spec.commandLine().getErr()).manifest().bootstrap());
+        out.flush();
+        return 0;
     }
 }

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strata.cli.cluster.ClusterStatus;
+import io.strata.cli.cluster.ManagedProcess;
+import io.strata.cli.cluster.ProcessStatus;
 import io.strata.client.NodeInfo;
 import io.strata.client.PartitionInfo;
 import io.strata.client.admin.ClusterDescription;
@@ -83,6 +86,34 @@ final class JsonFormat {
         }
         ArrayNode ingestion = root.putArray("ingestionEndpoints");
         c.ingestionEndpoints().forEach(ingestion::add);
+        return write(MAPPER, root);
+    }
+
+    /**
+     * {@code {"bootstrap", "processes": [{"role", "id", "pid", "alive", "ready", "registered" (storage only),
+     * "ports", "dataDir", "log"}], "metadataError" (only when coordination could not be asked)}}.
+     */
+    static String clusterStatus(ClusterStatus status) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("bootstrap", status.manifest().bootstrap());
+        ArrayNode processes = root.putArray("processes");
+        for (ProcessStatus s : status.processes()) {
+            ManagedProcess p = s.process();
+            ObjectNode node = processes.addObject();
+            node.put("role", p.role());
+            node.put("id", p.id());
+            node.put("pid", p.pid());
+            node.put("alive", s.alive());
+            node.put("ready", s.ready());
+            if (s.registered() != null) {
+                node.put("registered", s.registered());
+            }
+            ObjectNode ports = node.putObject("ports");
+            p.ports().forEach(ports::put);
+            node.put("dataDir", p.dataDir());
+            node.put("log", p.log());
+        }
+        status.metadataError().ifPresent(e -> root.put("metadataError", e));
         return write(MAPPER, root);
     }
 

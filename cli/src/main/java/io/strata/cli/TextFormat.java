@@ -1,5 +1,8 @@
 package io.strata.cli;
 
+import io.strata.cli.cluster.ClusterStatus;
+import io.strata.cli.cluster.ManagedProcess;
+import io.strata.cli.cluster.ProcessStatus;
 import io.strata.client.NodeInfo;
 import io.strata.client.PartitionInfo;
 import io.strata.client.admin.ClusterDescription;
@@ -67,6 +70,25 @@ final class TextFormat {
     }
 
     /** Left-aligned columns separated by two spaces; no trailing spaces. */
+    /** The bootstrap, then a table: ROLE, ID, PID, ALIVE, READY, REGISTERED, PORTS, DATA-DIR. */
+    static String clusterStatus(ClusterStatus status) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"ROLE", "ID", "PID", "ALIVE", "READY", "REGISTERED", "PORTS", "DATA-DIR"});
+        for (ProcessStatus s : status.processes()) {
+            ManagedProcess p = s.process();
+            String ports = p.ports().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                    .collect(Collectors.joining(","));
+            rows.add(new String[] {p.role(), String.valueOf(p.id()), String.valueOf(p.pid()), yesNo(s.alive()),
+                    yesNo(s.ready()), s.registered() == null ? "-" : yesNo(s.registered()), ports, p.dataDir()});
+        }
+        return "Bootstrap: " + status.manifest().bootstrap() + "\n" + table(rows)
+                + status.metadataError().map(e -> "(registered unknown: coordination did not answer: " + e + ")\n").orElse("");
+    }
+
+    private static String yesNo(boolean b) {
+        return b ? "yes" : "no";
+    }
+
     static String table(List<String[]> rows) {
         int columns = rows.get(0).length;
         int[] width = new int[columns];

@@ -2,6 +2,10 @@ package io.strata.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strata.cli.cluster.ClusterManifest;
+import io.strata.cli.cluster.ClusterStatus;
+import io.strata.cli.cluster.ManagedProcess;
+import io.strata.cli.cluster.ProcessStatus;
 import io.strata.client.NodeInfo;
 import io.strata.client.PartitionInfo;
 import io.strata.client.admin.ClusterDescription;
@@ -13,6 +17,7 @@ import org.junit.jupiter.api.Timeout;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -113,5 +118,28 @@ class FormatTest {
         assertThat(StrataCli.errorLine(new io.strata.client.StrataException(
                 io.strata.proto.v1.ErrorCode.INVALID_TOPIC, "topic name 'a b' contains ' '")))
                 .isEqualTo("Error: topic name 'a b' contains ' ' (INVALID_TOPIC)");
+    }
+
+    @Test
+    void clusterStatusJsonHasAliveAndRegisteredPerProcess() throws Exception {
+        var etcd = new ManagedProcess("etcd", 1, 10, Map.of("client", 1), "/d/e", "/d/l/e");
+        var storage = new ManagedProcess("storage", 2, 11, Map.of("grpc", 2, "http", 3), "/d/s", "/d/l/s");
+        var status = new ClusterStatus(
+                new ClusterManifest("127.0.0.1:2", List.of(etcd, storage)),
+                List.of(new ProcessStatus(etcd, true, true, null),
+                        new ProcessStatus(storage, false, false, true)),
+                Optional.empty());
+        var doc = new ObjectMapper().readTree(JsonFormat.clusterStatus(status));
+        assertThat(doc.get("bootstrap").asText()).isEqualTo("127.0.0.1:2");
+        var e = doc.get("processes").get(0);
+        assertThat(e.get("alive").asBoolean()).isTrue();
+        assertThat(e.has("registered")).isFalse();
+        var s = doc.get("processes").get(1);
+        assertThat(s.get("role").asText()).isEqualTo("storage");
+        assertThat(s.get("pid").asLong()).isEqualTo(11);
+        assertThat(s.get("alive").asBoolean()).isFalse();
+        assertThat(s.get("registered").asBoolean()).isTrue();
+        assertThat(doc.has("metadataError")).isFalse();
+        assertThat(TextFormat.clusterStatus(status)).contains("storage", "REGISTERED").contains("yes", "no");
     }
 }

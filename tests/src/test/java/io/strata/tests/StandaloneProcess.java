@@ -58,7 +58,9 @@ final class StandaloneProcess implements AutoCloseable {
         } catch (IOException ignored) {
             // The process died; ready stays incomplete and start() reports it.
         }
-        ready.completeExceptionally(new IllegalStateException("stdout closed; exit " + process.exitValue()));
+        // stdout closes just before the process exits (or when it closes its stdout): say which.
+        ready.completeExceptionally(new IllegalStateException("stdout closed; "
+                + (process.isAlive() ? "the process still runs" : "exit " + process.exitValue())));
     }
 
     String readyLine() {

@@ -254,6 +254,7 @@ public class CoordinationGrpcService extends CoordinationGrpc.CoordinationImplBa
         beginShutdown();
         elections.close();
         assignments.close();
+        metadata.close();
         executor.shutdownNow();
     }
 }

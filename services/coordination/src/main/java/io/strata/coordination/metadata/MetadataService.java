@@ -3,7 +3,7 @@ package io.strata.coordination.metadata;
 import io.strata.coordination.CoordinationException;
 import io.strata.coordination.layout.Keys;
 import io.strata.coordination.nodes.LiveNodes;
-import io.strata.coordination.store.KeyRange;
+import io.strata.coordination.store.KeyValue;
 import io.strata.coordination.store.MetadataStore;
 import io.strata.coordination.topics.TopicDefaults;
 import io.strata.coordination.topics.TopicTable;
@@ -14,24 +14,39 @@ import io.strata.proto.v1.MetadataRequest;
 import io.strata.proto.v1.Node;
 import io.strata.proto.v1.NodeRecord;
 import io.strata.proto.v1.NodeRole;
+import io.strata.proto.v1.TopicMetadata;
 
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Answers GetMetadata: what a client needs to route, read in one consistent read of the
- * nodes, topics and partitions. Thread-safe.
+ * Answers GetMetadata: what a client needs to route — the live ready storage nodes and
+ * ingestion endpoints, the topics and their partitions — from a {@link MetadataView} that holds
+ * every change up to a revision read from the store at the start of the call (so an answer
+ * never misses a write acknowledged before the call, and a store that does not answer fails the
+ * call). What is derived from the routing keys (parsed nodes, topics, their effective configs)
+ * is computed once per view version and shared by all calls until the next change.
+ * Thread-safe.
  */
-public final class MetadataService {
+public final class MetadataService implements AutoCloseable {
 
     private final MetadataStore store;
     private final ClusterIdentity identity;
     private final TopicDefaults defaults;
+    private final MetadataView view;
+    private volatile Routing routing;
+
+    /** What the routing keys of one view version answer. */
+    private record Routing(long version, List<Node> nodes, List<String> ingestionEndpoints, Map<String, TopicMetadata> topics) {
+    }
 
     public MetadataService(MetadataStore store, ClusterIdentity identity, TopicDefaults defaults) {
         this.store = store;
         this.identity = identity;
         this.defaults = defaults;
+        this.view = new MetadataView(store);
     }
 
     /**
@@ -49,28 +64,58 @@ public final class MetadataService {
             }
         }
         String clusterId = identity.clusterId();
-        KeyRange range = store.getPrefixes(List.of(Keys.nodesOf(NodeRole.STORAGE), Keys.nodesOf(NodeRole.INGESTION),
-                Keys.TOPICS, Keys.PARTITIONS));
-        ClusterMetadata.Builder answer = ClusterMetadata.newBuilder().setClusterId(clusterId).setRevision(range.revision());
-        for (NodeRecord node : LiveNodes.of(range.kvs(), NodeRole.STORAGE)) {
-            if (node.getReady()) {
-                answer.addNodes(Node.newBuilder().setNodeId(node.getNodeId()).setHost(node.getHost()).setPort(node.getPort())
-                        .setRack(node.getRack()));
-            }
-        }
-        LiveNodes.of(range.kvs(), NodeRole.INGESTION).stream()
-                .filter(NodeRecord::getReady)
-                .map(n -> n.getHost() + ":" + n.getPort())
-                .sorted()
-                .forEach(answer::addIngestionEndpoints);
-        TopicTable table = TopicTable.from(range);
+        MetadataView.Snapshot snapshot = view.snapshot(store.currentRevision());
+        Routing r = routing(snapshot);
+        ClusterMetadata.Builder answer = ClusterMetadata.newBuilder()
+                .setClusterId(clusterId)
+                .setRevision(snapshot.revision())
+                .addAllNodes(r.nodes())
+                .addAllIngestionEndpoints(r.ingestionEndpoints())
+                .putAllDefaultConfigs(defaults.effective(Map.of()));
         if (request.getTopicsCount() == 0) {
-            table.all().forEach(t -> answer.addTopics(t.metadata(defaults)));
+            answer.addAllTopics(r.topics().values());
         } else {
             for (String name : new LinkedHashSet<>(request.getTopicsList())) {
-                table.get(name).ifPresentOrElse(t -> answer.addTopics(t.metadata(defaults)), () -> answer.addUnknownTopics(name));
+                TopicMetadata t = r.topics().get(name);
+                if (t != null) {
+                    answer.addTopics(t);
+                } else {
+                    answer.addUnknownTopics(name);
+                }
             }
         }
         return answer.build();
+    }
+
+    private Routing routing(MetadataView.Snapshot snapshot) {
+        Routing r = routing;
+        if (r != null && r.version() == snapshot.version()) {
+            return r;
+        }
+        List<KeyValue> kvs = snapshot.routing().kvs();
+        List<Node> nodes = LiveNodes.of(kvs, NodeRole.STORAGE).stream()
+                .filter(NodeRecord::getReady)
+                .map(n -> Node.newBuilder().setNodeId(n.getNodeId()).setHost(n.getHost()).setPort(n.getPort())
+                        .setRack(n.getRack()).build())
+                .toList();
+        List<String> ingestion = LiveNodes.of(kvs, NodeRole.INGESTION).stream()
+                .filter(NodeRecord::getReady)
+                .map(n -> n.getHost() + ":" + n.getPort())
+                .sorted()
+                .toList();
+        Map<String, TopicMetadata> topics = new LinkedHashMap<>();
+        TopicTable.from(snapshot.routing()).all().forEach(t -> topics.put(t.name(), t.metadata()));
+        r = new Routing(snapshot.version(), nodes, ingestion, topics);
+        Routing current = routing;
+        if (current == null || current.version() < r.version()) {
+            routing = r;
+        }
+        return r;
+    }
+
+    /** Stops the view's watch. */
+    @Override
+    public void close() {
+        view.close();
     }
 }

@@ -36,9 +36,11 @@ import java.util.concurrent.ExecutionException;
 final class EtcdErrors {
 
     private final String endpoints;
+    private final Duration requestTimeout;
 
-    EtcdErrors(String endpoints) {
+    EtcdErrors(String endpoints, Duration requestTimeout) {
         this.endpoints = endpoints;
+        this.requestTimeout = requestTimeout;
     }
 
     /** What {@code failure} of operation {@code what} means to callers (see the table above). */
@@ -65,10 +67,12 @@ final class EtcdErrors {
         };
     }
 
-    MetadataStoreException timedOut(String what, Duration timeout) {
+    /** No answer within {@code waited}: the request timeout, or the shorter bound of a probe. */
+    MetadataStoreException timedOut(String what, Duration waited) {
         return new MetadataStoreException(MetadataStoreException.Reason.UNAVAILABLE,
-                what + ": etcd at " + endpoints + " did not answer within " + timeout.toMillis()
-                        + " ms (strata.metadata.request.timeout.ms); the outcome of a write is unknown");
+                what + ": etcd at " + endpoints + " did not answer within " + waited.toMillis() + " ms"
+                        + (waited.equals(requestTimeout) ? " (strata.metadata.request.timeout.ms)" : "")
+                        + "; the outcome of a write is unknown");
     }
 
     MetadataStoreException interrupted(String what, InterruptedException e) {

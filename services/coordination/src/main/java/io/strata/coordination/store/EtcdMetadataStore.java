@@ -67,7 +67,8 @@ import java.util.stream.Collectors;
  * Every call is bounded by the request timeout: each gRPC call but the watch streams carries
  * it as its deadline (jetcd waits for a connection within it and retries idempotent calls —
  * reads, lease grant and revoke — on UNAVAILABLE, never a write), and the caller waits at most
- * that long for the answer.
+ * that long for the answer. After an outage the client reconnects within about a second of
+ * etcd's return, not after grpc-java's growing backoff ({@link EtcdReconnect}).
  * Failures become {@link MetadataStoreException}s in {@link EtcdErrors}: etcd down,
  * unreachable or without a leader is {@code UNAVAILABLE}. A transaction that timed out may
  * have been applied; every write of coordination is guarded by a compare, so a retry after a
@@ -89,6 +90,7 @@ public final class EtcdMetadataStore implements MetadataStore {
     private final KV kv;
     private final io.etcd.jetcd.Lease leases;
     private final EtcdWatchHub watches;
+    private final EtcdReconnect reconnect;
     private volatile boolean closed;
 
     public static Builder builder(List<URI> endpoints) {
@@ -139,7 +141,7 @@ public final class EtcdMetadataStore implements MetadataStore {
         this.endpoints = b.endpoints.stream().map(URI::toString).collect(Collectors.joining(","));
         this.keys = new EtcdKeys(b.root);
         this.timeout = b.requestTimeout;
-        this.errors = new EtcdErrors(endpoints);
+        this.errors = new EtcdErrors(endpoints, timeout);
         this.client = Client.builder()
                 .endpoints(b.endpoints.toArray(URI[]::new))
                 .connectTimeout(timeout)
@@ -151,6 +153,7 @@ public final class EtcdMetadataStore implements MetadataStore {
         this.kv = client.getKVClient();
         this.leases = client.getLeaseClient();
         this.watches = new EtcdWatchHub(client.getWatchClient(), keys, errors, "strata-etcd-watch");
+        this.reconnect = new EtcdReconnect(client);
         LOG.infof("metadata store on etcd at %s under %s/ (request timeout %d ms)", endpoints, keys.root(), timeout.toMillis());
     }
 
@@ -201,8 +204,18 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     @Override
     public long currentRevision() {
-        GetResponse response = call("read the revision",
-                () -> kv.get(keys.prefix(""), GetOption.builder().withCountOnly(true).build()));
+        return readRevision("read the revision", timeout);
+    }
+
+    /** The count-only read of {@link #currentRevision()}, waited for at most {@code timeout} (capped by the request timeout). */
+    @Override
+    public long probe(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        return readRevision("probe", timeout.compareTo(this.timeout) < 0 ? timeout : this.timeout);
+    }
+
+    private long readRevision(String what, Duration wait) {
+        GetResponse response = call(what, wait, () -> kv.get(keys.prefix(""), GetOption.builder().withCountOnly(true).build()));
         return response.getHeader().getRevision();
     }
 
@@ -274,7 +287,17 @@ public final class EtcdMetadataStore implements MetadataStore {
 
     /** Runs one jetcd call and waits for it at most the request timeout; converts every failure. */
     private <T> T call(String what, Supplier<CompletableFuture<T>> request) {
+        return call(what, timeout, request);
+    }
+
+    /**
+     * Runs one jetcd call and waits for it at most {@code wait}; converts every failure. A
+     * shorter wait than the request timeout stops the waiting, not the gRPC call, which runs
+     * out at its deadline.
+     */
+    private <T> T call(String what, Duration wait, Supplier<CompletableFuture<T>> request) {
         checkOpen(what);
+        reconnect.beforeCall();
         CompletableFuture<T> future;
         try {
             future = request.get();
@@ -282,10 +305,10 @@ public final class EtcdMetadataStore implements MetadataStore {
             throw errors.convert(what, e, closed);
         }
         try {
-            return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return future.get(wait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
-            throw closed ? errors.closed(what) : errors.timedOut(what, timeout);
+            throw closed ? errors.closed(what) : errors.timedOut(what, wait);
         } catch (InterruptedException e) {
             future.cancel(true);
             Thread.currentThread().interrupt();

@@ -116,6 +116,18 @@ public interface MetadataStore extends AutoCloseable {
     /** The store's current revision. */
     long currentRevision();
 
+    /**
+     * Whether the store answers now: its cheapest read, waiting at most {@code timeout} (or
+     * the request timeout, if that is shorter). For a health check that probes every second,
+     * which must not wait a whole request timeout to see that etcd hangs. The embedded store
+     * answers from memory and fails only when closed or failed.
+     *
+     * @return the store's current revision
+     * @throws MetadataStoreException UNAVAILABLE when the store did not answer within
+     *     {@code timeout}; CLOSED or FAILED as any other call
+     */
+    long probe(Duration timeout);
+
     /** Creates a lease that expires {@code ttl} after its last keep-alive. */
     Lease grantLease(Duration ttl);
 

@@ -44,12 +44,13 @@ public final class TopicTable {
                     .build();
         }
 
-        public TopicMetadata metadata(TopicDefaults defaults) {
+        /** The topic as GetMetadata answers it: configs are the overrides (the defaults go once per answer). */
+        public TopicMetadata metadata() {
             return TopicMetadata.newBuilder()
                     .setName(name())
                     .setTopicId(record.getTopicId())
                     .addAllPartitions(partitions)
-                    .putAllConfigs(defaults.effective(record.getConfigsMap()))
+                    .putAllConfigs(record.getConfigsMap())
                     .build();
         }
 

@@ -102,6 +102,19 @@ final class CoordinationTestServer implements AutoCloseable {
         assertThat(status.getDescription()).contains(messagePart);
     }
 
+    /**
+     * Stops as a killed process would: the store is closed first, so nothing this instance does
+     * afterwards reaches it (node sessions cut by the crash cannot revoke their leases, which run
+     * out), then the server is cut. {@link #close()} after it is harmless.
+     */
+    void crash() throws InterruptedException {
+        store.close();
+        server.shutdownNow();
+        channel.shutdownNow();
+        server.awaitTermination(10, TimeUnit.SECONDS);
+        service.close();
+    }
+
     @Override
     public void close() throws InterruptedException {
         channel.shutdownNow();

@@ -47,7 +47,7 @@ class MetadataRpcTest {
     }
 
     @Test
-    void metadataListsEveryTopicWithPartitionsAndEffectiveConfigsWhenNoneIsNamed() {
+    void metadataListsEveryTopicWithPartitionsAndItsOverridesOverTheDefaultsSentOnce() {
         coordination.blocking().createTopic(CreateTopicRequest.newBuilder().setName("b").setPartitions(2).build());
         coordination.blocking().createTopic(CreateTopicRequest.newBuilder().setName("a").putConfigs("max.message.bytes", "1000").build());
 
@@ -58,7 +58,9 @@ class MetadataRpcTest {
         assertThat(a.getTopicId()).isNotEmpty();
         assertThat(a.getPartitionsList()).hasSize(1);
         assertThat(a.getPartitions(0).getLeader()).isEqualTo(1);
-        assertThat(a.getConfigsMap()).containsEntry("max.message.bytes", "1000").containsEntry("retention.ms", "86400000");
+        assertThat(a.getConfigsMap()).containsExactly(Map.entry("max.message.bytes", "1000"));
+        assertThat(metadata.getTopics(1).getConfigsMap()).isEmpty();
+        assertThat(metadata.getDefaultConfigsMap()).containsEntry("retention.ms", "86400000").containsKey("max.message.bytes");
         assertThat(metadata.getUnknownTopicsList()).isEmpty();
         assertThat(metadata.getRevision()).isPositive();
     }

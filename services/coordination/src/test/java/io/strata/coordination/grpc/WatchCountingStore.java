@@ -61,6 +61,11 @@ final class WatchCountingStore implements MetadataStore {
     }
 
     @Override
+    public long probe(Duration timeout) {
+        return delegate.probe(timeout);
+    }
+
+    @Override
     public Lease grantLease(Duration ttl) {
         return delegate.grantLease(ttl);
     }
@@ -91,5 +96,10 @@ final class WatchCountingStore implements MetadataStore {
     @Override
     public void close() {
         delegate.close();
+    }
+
+    @Override
+    public String toString() {
+        return delegate.toString();
     }
 }

@@ -219,6 +219,11 @@ class EtcdMetadataStoreTest extends MetadataStoreContractTest {
         }
 
         @Override
+        public long probe(Duration timeout) {
+            return delegate.probe(timeout);
+        }
+
+        @Override
         public Lease grantLease(Duration ttl) {
             Lease lease = delegate.grantLease(ttl);
             granted.add(lease.id());

@@ -566,6 +566,16 @@ public abstract class MetadataStoreContractTest {
     }
 
     @Test
+    void aProbeAnswersTheCurrentRevisionAndFailsAsClosedOnceTheStoreIsClosed() {
+        long revision = put("p", "1").revision();
+
+        assertThat(store.probe(Duration.ofSeconds(1))).isEqualTo(revision).isEqualTo(store.currentRevision());
+        store.close();
+        assertThatThrownBy(() -> store.probe(Duration.ofSeconds(1))).isInstanceOfSatisfying(MetadataStoreException.class,
+                e -> assertThat(e.reason()).isEqualTo(MetadataStoreException.Reason.CLOSED));
+    }
+
+    @Test
     void callsOnAClosedStoreFailAsClosed() {
         store.close();
 

@@ -33,7 +33,8 @@ import static org.awaitility.Awaitility.await;
  * {@code etcd-server}, 3.4+) on two free loopback ports with a fresh data directory and waits
  * until {@code /health} answers; after the class it kills etcd and deletes the directory.
  * Tests may {@link #kill()} and {@link #restart()} it (same ports, same data) to play an
- * outage.
+ * outage, or {@link #freeze()} and {@link #thaw()} it (SIGSTOP, SIGCONT) to play a hung etcd
+ * whose connections stay open but answer nothing.
  *
  * <p>No etcd binary is a failure, never a skip: the etcd tests are part of the suite. The
  * binary is {@code /usr/bin/etcd}, else {@code etcd} on the PATH, or the file named by the
@@ -49,6 +50,7 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
     private int clientPort;
     private int peerPort;
     private Process process;
+    private boolean frozen;
     private Thread killOnExit;
 
     @Override
@@ -89,11 +91,44 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
         return "/t-" + HexFormat.of().formatHex(random);
     }
 
-    /** Kills etcd (SIGKILL) and waits for it to be gone. Idempotent. */
+    /** Stops etcd with SIGSTOP: its sockets stay open, nothing answers, until {@link #thaw()}. */
+    public synchronized void freeze() {
+        if (process == null || frozen) {
+            throw new IllegalStateException(process == null ? "etcd is not running" : "etcd is already frozen");
+        }
+        signal("STOP");
+        frozen = true;
+    }
+
+    /** Resumes a {@link #freeze() frozen} etcd with SIGCONT. */
+    public synchronized void thaw() {
+        if (!frozen) {
+            throw new IllegalStateException("etcd is not frozen");
+        }
+        signal("CONT");
+        frozen = false;
+    }
+
+    private void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run kill -" + name, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while sending SIG" + name + " to etcd", e);
+        }
+    }
+
+    /** Kills etcd (SIGKILL, which also ends a frozen one) and waits for it to be gone. Idempotent. */
     public synchronized void kill() {
         if (process == null) {
             return;
         }
+        frozen = false;
         process.destroyForcibly();
         try {
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -116,8 +151,11 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
         start(binary());
     }
 
-    /** Starts etcd again if a test {@link #kill() killed} it; for clean-up after a test. */
-    public synchronized void restartIfKilled() {
+    /** Undoes what a test did to etcd: thaws it if frozen, starts it again if killed; for clean-up after a test. */
+    public synchronized void heal() {
+        if (frozen) {
+            thaw();
+        }
         if (process == null) {
             start(binary());
         }

@@ -3,11 +3,13 @@ package io.strata.coordination.wiring;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.strata.coordination.config.CoordinationConfig;
 import io.strata.coordination.grpc.CoordinationGrpcService;
+import io.strata.coordination.health.MetadataStoreReadiness;
 import io.strata.coordination.store.MetadataStore;
 import io.strata.proto.v1.CoordinationGrpc;
 import io.strata.proto.v1.CreateTopicRequest;
@@ -19,17 +21,23 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static io.strata.coordination.grpc.CoordinationGrpcTestAccess.storageRegistration;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The role as Quarkus assembles it: CDI finds the config, the store producer and the gRPC
- * service, and the runtime's gRPC server serves it.
+ * service, and the runtime's gRPC server serves it; readiness includes the metadata store's.
  */
 @QuarkusTest
 @TestProfile(CoordinationWiringTest.Profile.class)
@@ -62,6 +70,9 @@ class CoordinationWiringTest {
     @Inject
     GrpcServer server;
 
+    @TestHTTPResource("/q/health/ready")
+    URI readiness;
+
     @Test
     void configStoreAndServiceAreWiredAndServedOverGrpc() throws Exception {
         assertThat(config.numPartitions()).isEqualTo(4);
@@ -77,5 +88,15 @@ class CoordinationWiringTest {
         } finally {
             channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void readinessIsUpWithTheMetadataStoreCheck() {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpRequest request = HttpRequest.newBuilder(readiness).timeout(Duration.ofSeconds(2)).build();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+        String body = http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).join().body();
+        assertThat(body).contains("\"" + MetadataStoreReadiness.NAME + "\"").contains("\"grpc-server\"").doesNotContain("DOWN");
     }
 }

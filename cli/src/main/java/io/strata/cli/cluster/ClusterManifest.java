@@ -1,0 +1,106 @@
+package io.strata.cli.cluster;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code DIR/cluster.json}: what {@code strata cluster up} started, so that {@code down} and
+ * {@code status} (and users' scripts) find every process. {@code bootstrap} is what
+ * {@code --bootstrap} takes for every other command.
+ *
+ * @param bootstrap        the coordination endpoints, {@code host:port}, comma-separated when several
+ * @param processes        every process, in start order
+ * @param sessionTimeoutMs the storage nodes' session timeout given to {@code cluster up}, kept so a
+ *                         restarted node gets the same; null for the role's default
+ */
+@JsonPropertyOrder({"bootstrap", "processes", "sessionTimeoutMs"})
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ClusterManifest(String bootstrap, List<ManagedProcess> processes, Long sessionTimeoutMs) {
+
+    /** The file name inside the cluster directory. */
+    public static final String FILE_NAME = "cluster.json";
+
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    public ClusterManifest {
+        processes = List.copyOf(processes);
+    }
+
+    public ClusterManifest(String bootstrap, List<ManagedProcess> processes) {
+        this(bootstrap, processes, null);
+    }
+
+    /** The processes of one role, in id order. */
+    public List<ManagedProcess> ofRole(String role) {
+        return processes.stream().filter(p -> p.role().equals(role)).toList();
+    }
+
+    /** The same manifest with {@code updated} in place of the process of the same role and id. */
+    public ClusterManifest with(ManagedProcess updated) {
+        List<ManagedProcess> list = new ArrayList<>(processes);
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i).role().equals(updated.role()) && list.get(i).id() == updated.id()) {
+                list.set(i, updated);
+                return new ClusterManifest(bootstrap, list, sessionTimeoutMs);
+            }
+        }
+        list.add(updated);
+        return new ClusterManifest(bootstrap, list, sessionTimeoutMs);
+    }
+
+    /** The manifest in {@code dir}, if there is one. */
+    public static Optional<ClusterManifest> read(Path dir) {
+        Path file = dir.resolve(FILE_NAME);
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(MAPPER.readValue(file.toFile(), ClusterManifest.class));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes the manifest to {@code dir} atomically: readers see the old or the new file, never half. */
+    public void write(Path dir) {
+        Path file = dir.resolve(FILE_NAME);
+        Path tmp = dir.resolve(FILE_NAME + ".tmp");
+        try {
+            Files.writeString(tmp, toJson() + "\n");
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    /** The JSON document. */
+    public String toJson() {
+        try {
+            return MAPPER.writeValueAsString(this);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static ClusterManifest fromJson(String json) {
+        try {
+            return MAPPER.readValue(json, ClusterManifest.class);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not a cluster.json: " + e.getMessage(), e);
+        }
+    }
+}

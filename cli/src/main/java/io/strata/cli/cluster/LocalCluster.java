@@ -1,0 +1,229 @@
+package io.strata.cli.cluster;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * A cluster of local processes in one directory: etcd, coordination and storage nodes, each
+ * its own process on 127.0.0.1, described by {@code DIR/cluster.json}.
+ *
+ * <p>{@link #up} is idempotent: it starts what is not running (a fresh cluster, a process that
+ * was killed, nodes added with a larger count) and leaves running processes alone. A restarted
+ * process keeps its ports, id and data directory, so the cluster comes back with its data.
+ */
+public final class LocalCluster {
+
+    /** How long {@link #down} waits for a clean shutdown before SIGKILL. */
+    static final Duration STOP_GRACE = Duration.ofSeconds(30);
+
+    private final Path dir;
+    private final PrintWriter progress;
+    private final HealthProbe health = new HealthProbe();
+
+    /**
+     * @param dir      the cluster directory
+     * @param progress where progress lines go (stderr: stdout carries only results)
+     */
+    public LocalCluster(Path dir, PrintWriter progress) {
+        this.dir = dir.toAbsolutePath().normalize();
+        this.progress = progress;
+    }
+
+    /** The manifest, or an error saying there is no cluster in the directory. */
+    public ClusterManifest manifest() {
+        return ClusterManifest.read(dir).orElseThrow(() -> new IllegalArgumentException(
+                "no cluster in " + dir + " (no " + ClusterManifest.FILE_NAME + "): start one with `strata cluster up --dir "
+                        + dir + "`"));
+    }
+
+    /**
+     * Brings the cluster up: plans it on first use, then starts every process that is not
+     * running, role by role, each role only once the previous one is ready.
+     *
+     * @return the manifest of the running cluster
+     */
+    public ClusterManifest up(int storageNodes, Optional<Integer> requestedStorage, int coordinationNodes,
+                              Optional<Long> sessionTimeoutMs, RoleCommands commands, Duration readyTimeout) {
+        createDirectories(dir);
+        ClusterManifest manifest = plan(ClusterManifest.read(dir), storageNodes, requestedStorage, coordinationNodes,
+                sessionTimeoutMs);
+        manifest.write(dir);
+        String etcdEndpoints = manifest.ofRole(ManagedProcess.ETCD).stream()
+                .map(p -> "http://127.0.0.1:" + p.port("client")).collect(Collectors.joining(","));
+        List<ManagedProcess> startedNow = new ArrayList<>();
+        try {
+            for (String role : List.of(ManagedProcess.ETCD, ManagedProcess.COORDINATION, ManagedProcess.STORAGE)) {
+                List<ManagedProcess> stage = new ArrayList<>();
+                for (ManagedProcess p : manifest.ofRole(role)) {
+                    if (LocalProcesses.isAlive(p)) {
+                        stage.add(p);
+                        continue;
+                    }
+                    createDirectories(Path.of(p.dataDir()));
+                    long pid = LocalProcesses.startDetached(commands.command(p, manifest.bootstrap(), etcdEndpoints,
+                            manifest.sessionTimeoutMs()),
+                            Path.of(p.log()));
+                    ManagedProcess started = p.withPid(pid);
+                    manifest = manifest.with(started);
+                    manifest.write(dir);
+                    startedNow.add(started);
+                    stage.add(started);
+                    progress.println("started " + started.name() + " (pid " + pid + ", log " + started.log() + ")");
+                    progress.flush();
+                }
+                awaitReady(stage, readyTimeout);
+            }
+            return manifest;
+        } catch (RuntimeException e) {
+            if (!startedNow.isEmpty()) {
+                progress.println("stopping what this command started: "
+                        + startedNow.stream().map(ManagedProcess::name).collect(Collectors.joining(", ")));
+                progress.flush();
+                LocalProcesses.stop(startedNow, Duration.ofSeconds(10));
+            }
+            throw e;
+        }
+    }
+
+    /** Stops every running process of the cluster, storage first, etcd last. Returns the names of those stopped. */
+    public List<String> down() {
+        ClusterManifest manifest = manifest();
+        List<String> stopped = new ArrayList<>();
+        for (List<ManagedProcess> stage : List.of(manifest.ofRole(ManagedProcess.STORAGE),
+                manifest.processes().stream().filter(p -> !p.role().equals(ManagedProcess.STORAGE)
+                        && !p.role().equals(ManagedProcess.ETCD)).toList(),
+                manifest.ofRole(ManagedProcess.ETCD))) {
+            List<ManagedProcess> running = stage.stream().filter(LocalProcesses::isAlive).toList();
+            List<String> killed = LocalProcesses.stop(running, STOP_GRACE);
+            for (ManagedProcess p : running) {
+                stopped.add(p.name());
+                progress.println("stopped " + p.name() + " (pid " + p.pid() + ")"
+                        + (killed.contains(p.name()) ? ": killed after " + STOP_GRACE.toSeconds() + " s without exiting" : ""));
+            }
+            progress.flush();
+        }
+        return stopped;
+    }
+
+    /** Whether the process is running. */
+    public boolean isAlive(ManagedProcess p) {
+        return LocalProcesses.isAlive(p);
+    }
+
+    private void awaitReady(List<ManagedProcess> stage, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<ManagedProcess> waiting = new ArrayList<>(stage);
+        while (!waiting.isEmpty()) {
+            for (ManagedProcess p : List.copyOf(waiting)) {
+                if (!LocalProcesses.isAlive(p)) {
+                    throw new IllegalStateException(p.name() + " (pid " + p.pid() + ") exited while starting; the end of "
+                            + p.log() + ":\n" + tail(Path.of(p.log()), 15));
+                }
+                if (health.isReady(p)) {
+                    waiting.remove(p);
+                }
+            }
+            if (waiting.isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                ManagedProcess p = waiting.getFirst();
+                throw new IllegalStateException(p.name() + " (pid " + p.pid() + ") was not ready within "
+                        + timeout.toSeconds() + " s; the end of " + p.log() + ":\n" + tail(Path.of(p.log()), 15));
+            }
+            sleep(Duration.ofMillis(200));
+        }
+    }
+
+    private ClusterManifest plan(Optional<ClusterManifest> existing, int storageNodes, Optional<Integer> requestedStorage,
+                                 int coordinationNodes, Optional<Long> sessionTimeoutMs) {
+        Set<Integer> taken = new HashSet<>();
+        existing.ifPresent(m -> m.processes().forEach(p -> taken.addAll(p.ports().values())));
+        List<ManagedProcess> processes = new ArrayList<>(existing.map(ClusterManifest::processes).orElse(List.of()));
+        int haveStorage = count(processes, ManagedProcess.STORAGE);
+        if (existing.isPresent() && requestedStorage.isPresent() && requestedStorage.get() < haveStorage) {
+            throw new IllegalArgumentException("the cluster in " + dir + " has " + haveStorage
+                    + " storage nodes; it cannot shrink to " + requestedStorage.get()
+                    + " (stop it with `strata cluster down` and remove the directory to start over)");
+        }
+        int wantStorage = existing.isPresent() ? requestedStorage.orElse(haveStorage) : storageNodes;
+        addMissing(processes, ManagedProcess.ETCD, 1, List.of("client", "peer"), taken);
+        addMissing(processes, ManagedProcess.COORDINATION,
+                Math.max(coordinationNodes, count(processes, ManagedProcess.COORDINATION)), List.of("grpc", "http"), taken);
+        addMissing(processes, ManagedProcess.STORAGE, wantStorage, List.of("grpc", "http"), taken);
+        String bootstrap = processes.stream().filter(p -> p.role().equals(ManagedProcess.COORDINATION))
+                .map(p -> "127.0.0.1:" + p.port("grpc")).collect(Collectors.joining(","));
+        // A restarted process gets the session timeout the cluster was brought up with, unless a new one is given.
+        Long session = sessionTimeoutMs.or(() -> existing.map(ClusterManifest::sessionTimeoutMs)).orElse(null);
+        return new ClusterManifest(bootstrap, processes, session);
+    }
+
+    private void addMissing(List<ManagedProcess> processes, String role, int want, List<String> portNames, Set<Integer> taken) {
+        for (int id = count(processes, role) + 1; id <= want; id++) {
+            Map<String, Integer> ports = new LinkedHashMap<>();
+            for (String name : portNames) {
+                ports.put(name, freePort(taken));
+            }
+            String name = role + "-" + id;
+            processes.add(new ManagedProcess(role, id, 0, ports, dir.resolve(name).toString(),
+                    dir.resolve("logs").resolve(name + ".log").toString()));
+        }
+    }
+
+    private static int count(List<ManagedProcess> processes, String role) {
+        return (int) processes.stream().filter(p -> p.role().equals(role)).count();
+    }
+
+    private static int freePort(Set<Integer> taken) {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                if (taken.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot find a free port", e);
+            }
+        }
+        throw new IllegalStateException("cannot find a free port");
+    }
+
+    private static void createDirectories(Path d) {
+        try {
+            Files.createDirectories(d);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + d, e);
+        }
+    }
+
+    static String tail(Path log, int lines) {
+        try {
+            List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "(cannot read " + log + ": " + e.getMessage() + ")";
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the cluster", e);
+        }
+    }
+}

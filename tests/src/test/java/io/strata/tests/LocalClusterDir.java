@@ -1,0 +1,103 @@
+package io.strata.tests;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.StreamSupport;
+
+/**
+ * A local cluster started by {@code bin/strata cluster up --dir DIR}, seen through its
+ * {@code cluster.json} and {@code cluster status --output json}, as a user's script sees it.
+ */
+final class LocalClusterDir implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path dir;
+
+    LocalClusterDir(Path dir) {
+        this.dir = dir;
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    /** Runs {@code strata cluster <args> --dir DIR}. */
+    Cli.Result cluster(String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("cluster"));
+        all.addAll(List.of(args));
+        all.add("--dir");
+        all.add(dir.toString());
+        return Cli.run(null, all.toArray(String[]::new));
+    }
+
+    JsonNode manifest() {
+        try {
+            return JSON.readTree(dir.resolve("cluster.json").toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    String bootstrap() {
+        return manifest().get("bootstrap").asText();
+    }
+
+    /** The cluster.json entry of a process. */
+    JsonNode process(String role, int id) {
+        return find(manifest(), role, id).orElseThrow(() -> new AssertionError("no " + role + "-" + id + " in cluster.json"));
+    }
+
+    long pid(String role, int id) {
+        return process(role, id).get("pid").asLong();
+    }
+
+    /** {@code cluster status --output json}, parsed; fails the test when the command fails. */
+    JsonNode status() throws Exception {
+        Cli.Result r = cluster("status", "--output", "json");
+        if (r.exitCode() != 0) {
+            throw new AssertionError("cluster status failed: " + r.stderr());
+        }
+        return JSON.readTree(r.stdout());
+    }
+
+    /** One process's entry of {@code cluster status --output json}. */
+    JsonNode statusOf(String role, int id) throws Exception {
+        return find(status(), role, id).orElseThrow(() -> new AssertionError("no " + role + "-" + id + " in status"));
+    }
+
+    private static Optional<JsonNode> find(JsonNode doc, String role, int id) {
+        return StreamSupport.stream(doc.get("processes").spliterator(), false)
+                .filter(p -> p.get("role").asText().equals(role) && p.get("id").asInt() == id)
+                .findFirst();
+    }
+
+    /** Sends a signal (STOP, CONT, KILL, ...) to a process with the kill command, as a user would. */
+    static void signal(long pid, String signal) throws Exception {
+        Process p = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        if (p.waitFor() != 0) {
+            throw new AssertionError("kill -" + signal + " " + pid + " failed");
+        }
+    }
+
+    /** {@code cluster down}; if that fails, SIGKILL whatever cluster.json names, so no test leaves processes behind. */
+    @Override
+    public void close() throws Exception {
+        Cli.Result r = cluster("down");
+        if (r.exitCode() != 0 && dir.resolve("cluster.json").toFile().exists()) {
+            for (JsonNode p : manifest().get("processes")) {
+                long pid = p.get("pid").asLong();
+                if (pid > 0) {
+                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            }
+        }
+    }
+}
