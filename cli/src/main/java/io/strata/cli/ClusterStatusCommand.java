@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 /** {@code strata cluster status}: each process of a local cluster, alive, ready and registered. */
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"Show each process of the cluster in DIR: alive (the process runs), ready (its health check "
-                + "passes) and, for storage nodes, registered (its session lease is live).",
+                + "passes) and, for storage and ingestion, registered (its session lease is live).",
                 "Exit code 0 when the status could be read, whatever it says."})
 final class ClusterStatusCommand implements Callable<Integer> {
 

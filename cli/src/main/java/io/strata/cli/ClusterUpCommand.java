@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
 
 /** {@code strata cluster up}: starts (or completes) a local multi-process cluster in a directory. */
 @Command(name = "up", mixinStandardHelpOptions = true,
-        description = {"Start a local cluster: etcd, coordination and storage nodes, each its own process on 127.0.0.1, "
+        description = {"Start a local cluster: etcd, coordination, storage nodes and ingestion, each its own process on 127.0.0.1, "
                 + "detached. Waits until all are ready, then writes DIR/cluster.json and exits.",
                 "Run again on the same directory to restart processes that stopped (same ports, ids and data) "
                         + "or to add storage nodes."})
@@ -37,6 +37,10 @@ final class ClusterUpCommand implements Callable<Integer> {
             description = "Coordination instances, all serving the same etcd (default ${DEFAULT-VALUE}).")
     int coordinationNodes;
 
+    @Option(names = "--ingestion-nodes", paramLabel = "N", defaultValue = "1",
+            description = "Ingestion instances, the front door for thin clients (default ${DEFAULT-VALUE}).")
+    int ingestionNodes;
+
     @Option(names = "--session-timeout-ms", paramLabel = "MS",
             description = "Storage nodes' session timeout, kept for later restarts (default 6000).")
     Long sessionTimeoutMs;
@@ -53,6 +57,9 @@ final class ClusterUpCommand implements Callable<Integer> {
         if (coordinationNodes < 1 || coordinationNodes > 8) {
             throw new ParameterException(spec.commandLine(), "--coordination-nodes must be 1..8, got " + coordinationNodes);
         }
+        if (ingestionNodes < 0 || ingestionNodes > 8) {
+            throw new ParameterException(spec.commandLine(), "--ingestion-nodes must be 0..8, got " + ingestionNodes);
+        }
         if (sessionTimeoutMs != null && sessionTimeoutMs < 1000) {
             throw new ParameterException(spec.commandLine(), "--session-timeout-ms must be at least 1000, got " + sessionTimeoutMs);
         }
@@ -61,7 +68,7 @@ final class ClusterUpCommand implements Callable<Integer> {
         }
         PrintWriter err = spec.commandLine().getErr();
         LocalCluster cluster = new LocalCluster(dir, err);
-        ClusterManifest m = cluster.up(3, Optional.ofNullable(storageNodes), coordinationNodes,
+        ClusterManifest m = cluster.up(3, Optional.ofNullable(storageNodes), coordinationNodes, ingestionNodes,
                 Optional.ofNullable(sessionTimeoutMs), RoleCommands.discover(System.getenv("STRATA_JAVA_OPTS")),
                 Duration.ofSeconds(timeoutSeconds));
         PrintWriter out = spec.commandLine().getOut();

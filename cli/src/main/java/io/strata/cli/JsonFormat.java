@@ -90,7 +90,7 @@ final class JsonFormat {
     }
 
     /**
-     * {@code {"bootstrap", "processes": [{"role", "id", "pid", "alive", "ready", "registered" (storage only),
+     * {@code {"bootstrap", "processes": [{"role", "id", "pid", "alive", "ready", "registered" (roles that register: storage, ingestion),
      * "ports", "dataDir", "log"}], "metadataError" (only when coordination could not be asked)}}.
      */
     static String clusterStatus(ClusterStatus status) {

@@ -94,6 +94,24 @@ final class BatchReader {
         return new BatchValidator.ValidatedBatches(batchCount, recordCount, maxTimestamp, firstTimestamp);
     }
 
+    /**
+     * An idempotent batch (producer id >= 0) needs an epoch and a base sequence >= 0, else the
+     * leader could not check its sequence (Kafka refuses a negative sequence the same way); a
+     * batch without producer id (-1) is not looked at further.
+     */
+    private void checkProducerFields(ByteBuffer view, int start) {
+        long producerId = RecordBatch.producerId(view, start);
+        if (producerId == RecordBatch.NO_PRODUCER_ID) {
+            return;
+        }
+        short epoch = RecordBatch.producerEpoch(view, start);
+        int sequence = RecordBatch.baseSequence(view, start);
+        if (producerId < 0 || epoch < 0 || sequence < 0) {
+            throw invalid("producerId " + producerId + ", producerEpoch " + epoch + ", baseSequence " + sequence
+                    + ": an idempotent batch needs all three >= 0 (producerId -1 means not idempotent)");
+        }
+    }
+
     /** Checks and walks the whole batch in [start, end) of {@code view}. */
     private void readBatch(ByteBuffer view, int start, int end) {
         byte magic = RecordBatch.magic(view, start);
@@ -126,6 +144,7 @@ final class BatchReader {
             throw invalid("lastOffsetDelta " + lastOffsetDelta + " does not match recordCount " + count
                     + " (expected " + (count - 1) + ")");
         }
+        checkProducerFields(view, start);
         ByteBuffer section = compression == Compression.LZ4
                 ? decompressLz4(view, start + HEADER_SIZE, end)
                 : view.limit(end).position(start + HEADER_SIZE);

@@ -18,6 +18,8 @@ import java.nio.ByteBuffer;
  *       ({@link InvalidBatchException});</li>
  *   <li>recordCount at least 1 and lastOffsetDelta = recordCount - 1
  *       ({@link InvalidBatchException});</li>
+ *   <li>producer fields: a producerId other than -1 must be >= 0 and come with a producerEpoch
+ *       and a baseSequence >= 0 ({@link InvalidBatchException});</li>
  *   <li>LZ4: size prefix in [0, 128 MiB], achievable by the block, and the block decompresses
  *       to exactly that many bytes ({@link InvalidBatchException});</li>
  *   <li>every record framed exactly (valid varints, lengths inside the record, offsetDelta =

@@ -136,6 +136,28 @@ public final class RecordBatch {
         return buf.getInt(position + BASE_SEQUENCE_OFFSET);
     }
 
+    /**
+     * The sequence number of the batch's last record: {@code baseSequence + lastOffsetDelta},
+     * wrapping past {@link Integer#MAX_VALUE} to 0 as {@link #incrementSequence} does;
+     * {@link #NO_SEQUENCE} when the batch carries none.
+     */
+    public static int lastSequence(ByteBuffer buf, int position) {
+        int base = baseSequence(buf, position);
+        return base == NO_SEQUENCE ? NO_SEQUENCE : incrementSequence(base, lastOffsetDelta(buf, position));
+    }
+
+    /**
+     * {@code sequence + increment} for idempotent-producer sequence numbers, which run from 0 to
+     * {@link Integer#MAX_VALUE} and then start again at 0 (Kafka's rule), so a producer never
+     * runs out of them.
+     */
+    public static int incrementSequence(int sequence, int increment) {
+        if (sequence > Integer.MAX_VALUE - increment) {
+            return increment - (Integer.MAX_VALUE - sequence) - 1;
+        }
+        return sequence + increment;
+    }
+
     public static int recordCount(ByteBuffer buf, int position) {
         return buf.getInt(position + RECORDS_COUNT_OFFSET);
     }

@@ -316,4 +316,21 @@ class BatchValidatorTest {
             assertThat(buf.limit()).isEqualTo(bytes.length);
         }
     }
+    private static ByteBuffer withProducer(long producerId, short epoch, int baseSequence) {
+        RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE, 64).producer(producerId, epoch, baseSequence);
+        builder.append(1L, null, new byte[] {1}, List.of());
+        return builder.build();
+    }
+
+    @Test
+    void anIdempotentBatchNeedsAnEpochAndASequenceOfAtLeastZero() {
+        assertThat(BatchValidator.validate(withProducer(7, (short) 0, 0), NO_LIMIT).batchCount()).isEqualTo(1);
+        assertThat(BatchValidator.validate(withProducer(-1, (short) -1, -1), NO_LIMIT).batchCount()).isEqualTo(1);
+        assertThatThrownBy(() -> BatchValidator.validate(withProducer(7, (short) 0, -1), NO_LIMIT))
+                .isInstanceOf(InvalidBatchException.class).hasMessageContaining("baseSequence -1");
+        assertThatThrownBy(() -> BatchValidator.validate(withProducer(7, (short) -1, 0), NO_LIMIT))
+                .isInstanceOf(InvalidBatchException.class).hasMessageContaining("producerEpoch -1");
+        assertThatThrownBy(() -> BatchValidator.validate(withProducer(-2, (short) 0, 0), NO_LIMIT))
+                .isInstanceOf(InvalidBatchException.class).hasMessageContaining("producerId -2");
+    }
 }

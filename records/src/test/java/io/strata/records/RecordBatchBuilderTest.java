@@ -101,4 +101,27 @@ class RecordBatchBuilderTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("without records");
     }
+    @Test
+    void producerFieldsLandInTheHeaderAndTheLastSequenceWrapsAfterIntegerMax() {
+        RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE, 0)
+                .producer(42L, (short) 3, Integer.MAX_VALUE - 1);
+        for (int i = 0; i < 4; i++) {
+            builder.append(1L, null, null, null);
+        }
+        java.nio.ByteBuffer batch = builder.build();
+        assertThat(RecordBatch.producerId(batch, 0)).isEqualTo(42L);
+        assertThat(RecordBatch.producerEpoch(batch, 0)).isEqualTo((short) 3);
+        assertThat(RecordBatch.baseSequence(batch, 0)).isEqualTo(Integer.MAX_VALUE - 1);
+        assertThat(RecordBatch.lastSequence(batch, 0)).isEqualTo(1);
+        assertThat(RecordBatch.incrementSequence(5, 3)).isEqualTo(8);
+        assertThat(RecordBatch.incrementSequence(Integer.MAX_VALUE, 1)).isZero();
+    }
+
+    @Test
+    void aBatchWithoutProducerHasNoLastSequence() {
+        RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE, 0);
+        builder.append(1L, null, null, null);
+        builder.append(1L, null, null, null);
+        assertThat(RecordBatch.lastSequence(builder.build(), 0)).isEqualTo(RecordBatch.NO_SEQUENCE);
+    }
 }

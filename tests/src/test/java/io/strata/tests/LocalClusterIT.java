@@ -1,6 +1,15 @@
 package io.strata.tests;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.strata.proto.v1.Acks;
+import io.strata.proto.v1.ErrorCode;
+import io.strata.proto.v1.IngestionGrpc;
+import io.strata.proto.v1.PublishRecord;
+import io.strata.proto.v1.PublishRequest;
+import io.strata.proto.v1.PublishResponse;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -82,7 +91,8 @@ class LocalClusterIT {
             assertThat(p.get("ports").size()).isEqualTo(2);
             assertThat(Files.isDirectory(java.nio.file.Path.of(p.get("dataDir").asText()))).isTrue();
         }
-        assertThat(perRole).containsEntry("etcd", 1).containsEntry("coordination", 2).containsEntry("storage", 3);
+        assertThat(perRole).containsEntry("etcd", 1).containsEntry("coordination", 2).containsEntry("storage", 3)
+                .containsEntry("ingestion", 1);
     }
 
     @Test
@@ -91,7 +101,7 @@ class LocalClusterIT {
         JsonNode status = cluster.status();
         for (JsonNode p : status.get("processes")) {
             assertThat(p.get("alive").asBoolean()).as(p.toString()).isTrue();
-            if (p.get("role").asText().equals("storage")) {
+            if (List.of("storage", "ingestion").contains(p.get("role").asText())) {
                 assertThat(p.get("registered").asBoolean()).as(p.toString()).isTrue();
             } else {
                 assertThat(p.has("registered")).isFalse();
@@ -121,6 +131,28 @@ class LocalClusterIT {
 
     @Test
     @Order(4)
+    void recordsPublishedThroughIngestionAreReadBackFromTheStorageNodes() throws Exception {
+        int port = cluster.process("ingestion", 1).get("ports").get("grpc").asInt();
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        try {
+            PublishRequest.Builder request = PublishRequest.newBuilder().setAcks(Acks.ACKS_ALL).setClientId("it");
+            for (int i = 0; i < 60; i++) {
+                request.addRecords(PublishRecord.newBuilder().setTopic(TOPIC)
+                        .setKey(ByteString.copyFromUtf8("thin-" + (i % 6))).setValue(ByteString.copyFromUtf8("thin-value-" + i)));
+                produced.add("thin-value-" + i);
+            }
+            PublishResponse response = IngestionGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .publish(request.build());
+            assertThat(response.getResultsList()).hasSize(60)
+                    .allSatisfy(r -> assertThat(r.getError()).isEqualTo(ErrorCode.ERROR_CODE_UNSPECIFIED));
+        } finally {
+            channel.shutdownNow();
+        }
+        assertThat(consumeAll(TOPIC)).containsExactlyInAnyOrderElementsOf(produced);
+    }
+
+    @Test
+    @Order(5)
     void badTopicRequestsGetPreciseReasons() throws Exception {
         assertThat(strata(null, "topic", "create", TOPIC).stderr()).contains("(TOPIC_ALREADY_EXISTS)");
         assertThat(strata(null, "topic", "create", "bad/name").stderr()).contains("(INVALID_TOPIC)");
@@ -131,7 +163,7 @@ class LocalClusterIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void killedStorageNodeLosesItsLeaseAndComesBackWithItsData() throws Exception {
         long pid = cluster.pid("storage", 2);
         LocalClusterDir.signal(pid, "KILL");
@@ -162,7 +194,7 @@ class LocalClusterIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void etcdKilledAndRestartedUnderneathTheClusterRecoversWithoutRestartingAnyRole() throws Exception {
         Map<String, Long> rolePids = rolePids();
         LocalClusterDir.signal(cluster.pid("etcd", 1), "KILL");
@@ -194,7 +226,7 @@ class LocalClusterIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void hungEtcdFailsCallsWithinSecondsAndTheClusterRecoversWhenItContinues() throws Exception {
         long etcd = cluster.pid("etcd", 1);
         LocalClusterDir.signal(etcd, "STOP");
@@ -222,7 +254,7 @@ class LocalClusterIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void coordinationKilledWithKill9LeavesTheOtherInstanceServingTheSameState() throws Exception {
         LocalClusterDir.signal(cluster.pid("coordination", 1), "KILL");
         // Storage nodes move their sessions to the surviving instance and stay registered.
@@ -239,7 +271,7 @@ class LocalClusterIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void downStopsEveryProcessAndKeepsTheDataForTheNextUp() throws Exception {
         List<Long> pids = new ArrayList<>(rolePids().values());
         Cli.Result down = cluster.cluster("down");

@@ -21,18 +21,28 @@ public record ClusterStatus(ClusterManifest manifest, List<ProcessStatus> proces
 
     /** Probes every process of {@code manifest}; {@code metadata} asks coordination for the live nodes. */
     public static ClusterStatus probe(ClusterManifest manifest, Supplier<ClusterDescription> metadata) {
-        Set<Integer> registered = Set.of();
+        Set<Integer> storage = Set.of();
+        Set<String> ingestion = Set.of();
         Optional<String> error = Optional.empty();
         try {
-            registered = metadata.get().nodes().stream().map(NodeInfo::id).collect(Collectors.toSet());
+            ClusterDescription d = metadata.get();
+            storage = d.nodes().stream().map(NodeInfo::id).collect(Collectors.toSet());
+            ingestion = Set.copyOf(d.ingestionEndpoints());
         } catch (RuntimeException e) {
             error = Optional.of(e.getMessage() != null ? e.getMessage() : e.toString());
         }
         HealthProbe health = new HealthProbe();
-        Set<Integer> live = registered;
+        Set<Integer> liveStorage = storage;
+        Set<String> liveIngestion = ingestion;
         List<ProcessStatus> statuses = manifest.processes().stream().map(p -> {
             boolean alive = LocalProcesses.isAlive(p);
-            return new ProcessStatus(p, alive, alive && health.isReady(p), p.registers() ? live.contains(p.id()) : null);
+            Boolean registered = switch (p.role()) {
+                case ManagedProcess.STORAGE -> liveStorage.contains(p.id());
+                // An ingestion instance is registered under the address it advertises: 127.0.0.1:<grpc>.
+                case ManagedProcess.INGESTION -> liveIngestion.contains("127.0.0.1:" + p.port("grpc"));
+                default -> null;
+            };
+            return new ProcessStatus(p, alive, alive && health.isReady(p), registered);
         }).toList();
         return new ClusterStatus(manifest, statuses, error);
     }

@@ -56,17 +56,18 @@ public final class LocalCluster {
      *
      * @return the manifest of the running cluster
      */
-    public ClusterManifest up(int storageNodes, Optional<Integer> requestedStorage, int coordinationNodes,
+    public ClusterManifest up(int storageNodes, Optional<Integer> requestedStorage, int coordinationNodes, int ingestionNodes,
                               Optional<Long> sessionTimeoutMs, RoleCommands commands, Duration readyTimeout) {
         createDirectories(dir);
         ClusterManifest manifest = plan(ClusterManifest.read(dir), storageNodes, requestedStorage, coordinationNodes,
-                sessionTimeoutMs);
+                ingestionNodes, sessionTimeoutMs);
         manifest.write(dir);
         String etcdEndpoints = manifest.ofRole(ManagedProcess.ETCD).stream()
                 .map(p -> "http://127.0.0.1:" + p.port("client")).collect(Collectors.joining(","));
         List<ManagedProcess> startedNow = new ArrayList<>();
         try {
-            for (String role : List.of(ManagedProcess.ETCD, ManagedProcess.COORDINATION, ManagedProcess.STORAGE)) {
+            for (String role : List.of(ManagedProcess.ETCD, ManagedProcess.COORDINATION, ManagedProcess.STORAGE,
+                    ManagedProcess.INGESTION)) {
                 List<ManagedProcess> stage = new ArrayList<>();
                 for (ManagedProcess p : manifest.ofRole(role)) {
                     if (LocalProcesses.isAlive(p)) {
@@ -99,13 +100,16 @@ public final class LocalCluster {
         }
     }
 
-    /** Stops every running process of the cluster, storage first, etcd last. Returns the names of those stopped. */
+    /**
+     * Stops every running process of the cluster: ingestion first (it sends what it buffered to
+     * the storage nodes), then storage, coordination, and etcd last. Returns the names of those stopped.
+     */
     public List<String> down() {
         ClusterManifest manifest = manifest();
         List<String> stopped = new ArrayList<>();
-        for (List<ManagedProcess> stage : List.of(manifest.ofRole(ManagedProcess.STORAGE),
-                manifest.processes().stream().filter(p -> !p.role().equals(ManagedProcess.STORAGE)
-                        && !p.role().equals(ManagedProcess.ETCD)).toList(),
+        for (List<ManagedProcess> stage : List.of(manifest.ofRole(ManagedProcess.INGESTION),
+                manifest.ofRole(ManagedProcess.STORAGE),
+                manifest.ofRole(ManagedProcess.COORDINATION),
                 manifest.ofRole(ManagedProcess.ETCD))) {
             List<ManagedProcess> running = stage.stream().filter(LocalProcesses::isAlive).toList();
             List<String> killed = LocalProcesses.stop(running, STOP_GRACE);
@@ -150,7 +154,7 @@ public final class LocalCluster {
     }
 
     private ClusterManifest plan(Optional<ClusterManifest> existing, int storageNodes, Optional<Integer> requestedStorage,
-                                 int coordinationNodes, Optional<Long> sessionTimeoutMs) {
+                                 int coordinationNodes, int ingestionNodes, Optional<Long> sessionTimeoutMs) {
         Set<Integer> taken = new HashSet<>();
         existing.ifPresent(m -> m.processes().forEach(p -> taken.addAll(p.ports().values())));
         List<ManagedProcess> processes = new ArrayList<>(existing.map(ClusterManifest::processes).orElse(List.of()));
@@ -165,6 +169,8 @@ public final class LocalCluster {
         addMissing(processes, ManagedProcess.COORDINATION,
                 Math.max(coordinationNodes, count(processes, ManagedProcess.COORDINATION)), List.of("grpc", "http"), taken);
         addMissing(processes, ManagedProcess.STORAGE, wantStorage, List.of("grpc", "http"), taken);
+        addMissing(processes, ManagedProcess.INGESTION,
+                Math.max(ingestionNodes, count(processes, ManagedProcess.INGESTION)), List.of("grpc", "http"), taken);
         String bootstrap = processes.stream().filter(p -> p.role().equals(ManagedProcess.COORDINATION))
                 .map(p -> "127.0.0.1:" + p.port("grpc")).collect(Collectors.joining(","));
         // A restarted process gets the session timeout the cluster was brought up with, unless a new one is given.

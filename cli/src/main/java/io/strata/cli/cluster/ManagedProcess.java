@@ -23,6 +23,7 @@ public record ManagedProcess(String role, int id, long pid, Map<String, Integer>
     public static final String ETCD = "etcd";
     public static final String COORDINATION = "coordination";
     public static final String STORAGE = "storage";
+    public static final String INGESTION = "ingestion";
 
     public ManagedProcess {
         ports = ports == null ? Map.of() : new LinkedHashMap<>(ports);
@@ -49,6 +50,6 @@ public record ManagedProcess(String role, int id, long pid, Map<String, Integer>
 
     /** Whether the process registers with coordination (so {@code registered} applies to it). */
     public boolean registers() {
-        return STORAGE.equals(role);
+        return STORAGE.equals(role) || INGESTION.equals(role);
     }
 }

@@ -23,7 +23,7 @@ public record RoleCommands(Path strataHome, Path java, Path etcd, List<String> e
     /** Finds everything the roles need, or fails with what is missing and how to get it. */
     public static RoleCommands discover(String extraJvmOptions) {
         Path home = locateStrataHome();
-        for (String role : List.of(ManagedProcess.COORDINATION, ManagedProcess.STORAGE)) {
+        for (String role : List.of(ManagedProcess.COORDINATION, ManagedProcess.STORAGE, ManagedProcess.INGESTION)) {
             Path jar = appJar(home, role);
             if (!Files.isRegularFile(jar)) {
                 throw new IllegalStateException(jar + " is missing: build the project first (./mvnw install -DskipTests)");
@@ -53,6 +53,12 @@ public record RoleCommands(Path strataHome, Path java, Path etcd, List<String> e
             case ManagedProcess.STORAGE -> {
                 List<String> c = jvm(p, sessionTimeoutMs);
                 c.add("-Dstrata.node.id=" + p.id());
+                c.add("-Dstrata.coordination.endpoints=" + coordinationEndpoints);
+                yield app(c, p);
+            }
+            case ManagedProcess.INGESTION -> {
+                List<String> c = jvm(p, sessionTimeoutMs);
+                c.add("-Dstrata.ingestion.instance.id=" + p.name());
                 c.add("-Dstrata.coordination.endpoints=" + coordinationEndpoints);
                 yield app(c, p);
             }

@@ -62,6 +62,27 @@ public final class ClientConfig {
         return v.toString().trim();
     }
 
+    /** Whether the user set {@code key} at all (some defaults yield to other settings only when unset). */
+    public boolean isSet(String key) {
+        return values.get(key) != null;
+    }
+
+    /** {@code true} or {@code false} (any case, or a {@link Boolean}); {@code defaultValue} when unset. */
+    public boolean booleanValue(String key, boolean defaultValue) {
+        Object v = values.get(key);
+        if (v == null) {
+            return defaultValue;
+        }
+        if (v instanceof Boolean b) {
+            return b;
+        }
+        String s = v.toString().trim();
+        if (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(s);
+        }
+        throw new IllegalArgumentException("invalid value '" + v + "' for " + key + ": expected true or false");
+    }
+
     /** A long in {@code [min, max]}; {@code defaultValue} when unset. */
     public long longValue(String key, long defaultValue, long min, long max) {
         Object v = values.get(key);

@@ -2,7 +2,6 @@ package io.strata.client.internal;
 
 import io.strata.client.StrataException;
 import io.strata.proto.v1.ClusterMetadata;
-import io.strata.proto.v1.CoordinationGrpc;
 import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.MetadataRequest;
 import io.strata.proto.v1.TopicMetadata;
@@ -17,7 +16,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The client's routing metadata, read from coordination's {@code GetMetadata}. Thread-safe:
@@ -28,13 +26,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class MetadataCache {
 
-    private final List<Address> bootstrap;
-    private final ChannelPool channels;
-    private final long requestTimeoutMs;
+    private final CoordinationCalls coordination;
     private final Backoff backoff;
     private final Clock clock;
     private final Set<String> interest = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger nextBootstrap = new AtomicInteger();
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private final Object lock = new Object();
     private volatile ClusterSnapshot snapshot = ClusterSnapshot.EMPTY;
@@ -44,9 +39,7 @@ public final class MetadataCache {
 
     public MetadataCache(List<Address> bootstrap, ChannelPool channels, long requestTimeoutMs, Backoff backoff,
                          Clock clock) {
-        this.bootstrap = List.copyOf(bootstrap);
-        this.channels = channels;
-        this.requestTimeoutMs = requestTimeoutMs;
+        this.coordination = new CoordinationCalls(bootstrap, channels, requestTimeoutMs);
         this.backoff = backoff;
         this.clock = clock;
     }
@@ -81,45 +74,25 @@ public final class MetadataCache {
             CompletableFuture<ClusterSnapshot> result = new CompletableFuture<>();
             inFlight = result;
             inFlightTopics = wanted;
-            fetch(wanted, 0, result);
+            fetch(wanted, result);
             return result;
         }
     }
 
-    private void fetch(Set<String> wanted, int attempt, CompletableFuture<ClusterSnapshot> result) {
-        int index = Math.floorMod(nextBootstrap.get(), bootstrap.size());
-        Address address = bootstrap.get(index);
+    private void fetch(Set<String> wanted, CompletableFuture<ClusterSnapshot> result) {
         MetadataRequest request = MetadataRequest.newBuilder().addAllTopics(wanted).build();
-        CompletableFuture<ClusterMetadata> call;
-        try {
-            call = GrpcCalls.unary(request, CoordinationGrpc.newStub(channels.channel(address))
-                    .withDeadlineAfter(requestTimeoutMs, TimeUnit.MILLISECONDS)::getMetadata);
-        } catch (RuntimeException e) {
-            result.completeExceptionally(Errors.toStrataException(e, address.toString()));
-            return;
-        }
-        call.whenComplete((answer, failure) -> {
-            if (failure == null) {
-                ClusterSnapshot updated;
-                synchronized (lock) {
-                    updated = snapshot.merge(answer, wanted, clock.millis());
-                    snapshot = updated;
-                }
-                result.complete(updated);
-                listeners.forEach(Runnable::run);
+        coordination.<MetadataRequest, ClusterMetadata>call(request, stub -> stub::getMetadata).whenComplete((answer, failure) -> {
+            if (failure != null) {
+                result.completeExceptionally(Errors.toStrataException(failure));
                 return;
             }
-            StrataException error = Errors.toStrataException(failure, address.toString());
-            boolean transport = error.reason() == ErrorCode.ERROR_CODE_UNSPECIFIED && error.retriable();
-            if (transport && attempt + 1 < bootstrap.size()) {
-                nextBootstrap.set(index + 1);
-                fetch(wanted, attempt + 1, result);
-            } else {
-                if (transport) {
-                    nextBootstrap.set(index + 1);
-                }
-                result.completeExceptionally(error);
+            ClusterSnapshot updated;
+            synchronized (lock) {
+                updated = snapshot.merge(answer, wanted, clock.millis());
+                snapshot = updated;
             }
+            result.complete(updated);
+            listeners.forEach(Runnable::run);
         });
     }
 

@@ -4,6 +4,7 @@ import io.strata.client.StrataException;
 import io.strata.client.TopicPartition;
 import io.strata.records.Compression;
 import io.strata.records.Record;
+import io.strata.records.RecordBatch;
 import io.strata.records.RecordBatchBuilder;
 import io.strata.records.RecordBatches;
 import io.strata.records.RecordHeader;
@@ -48,6 +49,8 @@ final class ProducerBatch {
     private boolean sendAlone;
     private int attempts;
     private StrataException lastError;
+    private ProducerIdAndEpoch producerIdAndEpoch;
+    private int baseSequence = RecordBatch.NO_SEQUENCE;
 
     ProducerBatch(TopicPartition tp, Compression compression, int batchSize, long createdMs, long deadlineMs) {
         this.tp = tp;
@@ -96,6 +99,29 @@ final class ProducerBatch {
         return full || builder == null;
     }
 
+    /**
+     * Stamps the idempotent producer's id and epoch and the batch's first sequence into the
+     * header; only before {@link #close()}, which builds the bytes the CRC covers.
+     */
+    void setProducerState(ProducerIdAndEpoch id, int firstSequence) {
+        if (builder == null) {
+            throw new IllegalStateException("the batch is already sealed");
+        }
+        builder.producer(id.producerId(), id.epoch(), firstSequence);
+        this.producerIdAndEpoch = id;
+        this.baseSequence = firstSequence;
+    }
+
+    /** The idempotent producer's id the batch carries; null when it carries none (yet). */
+    ProducerIdAndEpoch producerIdAndEpoch() {
+        return producerIdAndEpoch;
+    }
+
+    /** The sequence of the batch's first record; -1 when it carries none. */
+    int baseSequence() {
+        return baseSequence;
+    }
+
     /** Closes the batch for appends and returns its bytes (a read-only view, position 0). */
     ByteBuffer close() {
         if (built == null) {
@@ -108,7 +134,8 @@ final class ProducerBatch {
 
     /**
      * Splits a closed batch into one batch per record, for a resend after the server refused
-     * the whole request as too large; each new batch is sent in a request of its own.
+     * the whole request as too large; each new batch is sent in a request of its own. The new
+     * batches carry no producer state: an idempotent producer numbers them when they are sealed.
      */
     List<ProducerBatch> splitPerRecord() {
         List<Record> decoded = RecordBatches.decode(close());

@@ -38,10 +38,20 @@ public final class ProducerConfig {
     /** Class name of a {@link Partitioner} with a no-arg constructor; default {@link DefaultPartitioner}. */
     public static final String PARTITIONER_CLASS = "partitioner.class";
     /**
-     * Accepted for Kafka compatibility; must be at least 1. Strata keeps at most one Produce in
-     * flight per partition (so retries never reorder), whatever the value.
+     * Kafka's bound on unanswered requests per connection; at least 1, and at most 5 with
+     * idempotence (as Kafka requires). Strata keeps at most one Produce in flight per partition
+     * (so retries never reorder), whatever the value.
      */
     public static final String MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION = "max.in.flight.requests.per.connection";
+    /**
+     * Whether the producer is idempotent (default {@code true}, Kafka's key and default): it gets a
+     * producer id from coordination, numbers each partition's batches, and the leader drops a
+     * retried batch it already wrote, so retries never duplicate records. Needs {@code acks=all},
+     * {@code retries} above 0 and {@code max.in.flight.requests.per.connection} at most 5: set to
+     * {@code true} explicitly with another value of those, it is a config error; left unset, it
+     * turns off (Kafka 3's rule).
+     */
+    public static final String ENABLE_IDEMPOTENCE = "enable.idempotence";
     /** Upper bound of one Produce request's batches, in bytes (one batch is always sent); default 1 MiB. */
     public static final String MAX_REQUEST_SIZE = "max.request.size";
 
@@ -52,10 +62,15 @@ public final class ProducerConfig {
     public static final long DEFAULT_MAX_BLOCK_MS = 60_000;
     public static final long DEFAULT_DELIVERY_TIMEOUT_MS = 120_000;
     public static final int DEFAULT_MAX_IN_FLIGHT = 5;
+    /** The most requests in flight per connection that idempotence allows (Kafka's limit). */
+    public static final int MAX_IN_FLIGHT_FOR_IDEMPOTENCE = 5;
     public static final int DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
 
     static final Set<String> KEYS = Set.of(ACKS, LINGER_MS, BATCH_SIZE, BUFFER_MEMORY, MAX_BLOCK_MS, COMPRESSION_TYPE,
-            DELIVERY_TIMEOUT_MS, RETRIES, PARTITIONER_CLASS, MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, MAX_REQUEST_SIZE);
+            DELIVERY_TIMEOUT_MS, RETRIES, PARTITIONER_CLASS, MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, MAX_REQUEST_SIZE,
+            ENABLE_IDEMPOTENCE);
+
+    private static final System.Logger LOG = System.getLogger(ProducerConfig.class.getName());
 
     private final List<Address> bootstrapServers;
     private final String clientId;
@@ -72,6 +87,8 @@ public final class ProducerConfig {
     private final long metadataMaxAgeMs;
     private final String partitionerClass;
     private final int maxRequestSize;
+    private final int maxInFlightRequestsPerConnection;
+    private final boolean idempotence;
 
     /** Parses and validates {@code originals}. @throws IllegalArgumentException naming a bad key */
     public ProducerConfig(Map<String, ?> originals) {
@@ -94,8 +111,39 @@ public final class ProducerConfig {
         this.backoff = c.backoff();
         this.metadataMaxAgeMs = c.metadataMaxAgeMs();
         this.partitionerClass = c.string(PARTITIONER_CLASS, DefaultPartitioner.class.getName());
-        c.intValue(MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, DEFAULT_MAX_IN_FLIGHT, 1, Integer.MAX_VALUE);
+        this.maxInFlightRequestsPerConnection = c.intValue(MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, DEFAULT_MAX_IN_FLIGHT, 1,
+                Integer.MAX_VALUE);
         this.maxRequestSize = c.intValue(MAX_REQUEST_SIZE, DEFAULT_MAX_REQUEST_SIZE, 1, Integer.MAX_VALUE);
+        this.idempotence = idempotence(c.booleanValue(ENABLE_IDEMPOTENCE, true), c.isSet(ENABLE_IDEMPOTENCE));
+    }
+
+    /**
+     * Kafka 3's rule ({@code ProducerConfig.postProcessAndValidateIdempotenceConfigs}): idempotence
+     * needs acks=all, retries > 0 and at most 5 requests in flight. A conflict is an error when
+     * the user asked for idempotence, and turns idempotence off when it was only the default.
+     */
+    private boolean idempotence(boolean wanted, boolean explicit) {
+        if (!wanted) {
+            return false;
+        }
+        String conflict = null;
+        if (acks != Acks.ACKS_ALL) {
+            conflict = ACKS + " must be all";
+        } else if (retries == 0) {
+            conflict = RETRIES + " must be above 0";
+        } else if (maxInFlightRequestsPerConnection > MAX_IN_FLIGHT_FOR_IDEMPOTENCE) {
+            conflict = MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION + " must be at most " + MAX_IN_FLIGHT_FOR_IDEMPOTENCE
+                    + ", not " + maxInFlightRequestsPerConnection;
+        }
+        if (conflict == null) {
+            return true;
+        }
+        if (explicit) {
+            throw new IllegalArgumentException("invalid config for " + ENABLE_IDEMPOTENCE + "=true: " + conflict);
+        }
+        LOG.log(System.Logger.Level.INFO, "idempotence is off because " + conflict + " for it (" + ENABLE_IDEMPOTENCE
+                + " was not set)");
+        return false;
     }
 
     /** {@code 0} → ACKS_NONE, {@code 1} → ACKS_LEADER, {@code all}/{@code -1} → ACKS_ALL. */
@@ -167,5 +215,14 @@ public final class ProducerConfig {
 
     public int maxRequestSize() {
         return maxRequestSize;
+    }
+
+    public int maxInFlightRequestsPerConnection() {
+        return maxInFlightRequestsPerConnection;
+    }
+
+    /** Whether the producer is idempotent, after the rule of {@link #ENABLE_IDEMPOTENCE}. */
+    public boolean idempotence() {
+        return idempotence;
     }
 }

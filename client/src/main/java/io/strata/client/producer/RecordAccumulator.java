@@ -137,12 +137,23 @@ final class RecordAccumulator {
         return new ReadyCheck(ready, next);
     }
 
+    /** Stamps what a batch needs before its bytes are built (the idempotent producer's sequence). */
+    @FunctionalInterface
+    interface Sealer {
+        /** False when the batch cannot be sealed yet; it then stays queued. */
+        boolean seal(ProducerBatch batch);
+    }
+
+    /** The sealer of a producer without idempotence: nothing to stamp. */
+    static final Sealer NOTHING_TO_STAMP = batch -> true;
+
     /**
      * Takes batches from the front of the partition's queue for one request: at least one, then
-     * more while they fit in {@code maxRequestBytes}. A batch marked "send alone" (after a split)
-     * goes in a request of its own. Every batch taken is closed.
+     * more while they fit in {@code maxRequestBytes} and number at most {@code maxBatches}. A batch
+     * marked "send alone" (after a split) goes in a request of its own. Every batch taken is
+     * sealed by {@code sealer} and closed; taking stops at a batch the sealer refuses.
      */
-    List<ProducerBatch> drain(TopicPartition tp, int maxRequestBytes) {
+    List<ProducerBatch> drain(TopicPartition tp, int maxRequestBytes, int maxBatches, Sealer sealer) {
         Deque<ProducerBatch> queue = queues.get(tp);
         if (queue == null) {
             return List.of();
@@ -150,9 +161,9 @@ final class RecordAccumulator {
         List<ProducerBatch> out = new ArrayList<>();
         synchronized (queue) {
             long size = 0;
-            while (!queue.isEmpty()) {
+            while (!queue.isEmpty() && out.size() < maxBatches) {
                 ProducerBatch batch = queue.peekFirst();
-                if (batch.sendAlone() && !out.isEmpty()) {
+                if ((batch.sendAlone() && !out.isEmpty()) || !sealer.seal(batch)) {
                     break;
                 }
                 ByteBuffer bytes = batch.close();
@@ -200,7 +211,8 @@ final class RecordAccumulator {
         return remove(partitions, b -> true);
     }
 
-    private List<ProducerBatch> remove(Predicate<TopicPartition> partitions, Predicate<ProducerBatch> batches) {
+    /** Removes the queued batches of the given partitions that match {@code batches}. */
+    List<ProducerBatch> remove(Predicate<TopicPartition> partitions, Predicate<ProducerBatch> batches) {
         List<ProducerBatch> out = new ArrayList<>();
         for (var entry : queues.entrySet()) {
             if (!partitions.test(entry.getKey())) {

@@ -7,6 +7,7 @@ import io.strata.client.TopicPartition;
 import io.strata.client.internal.Backoff;
 import io.strata.client.internal.ChannelPool;
 import io.strata.client.internal.ClusterSnapshot;
+import io.strata.client.internal.CoordinationCalls;
 import io.strata.client.internal.Errors;
 import io.strata.client.internal.GrpcCalls;
 import io.strata.client.internal.MetadataCache;
@@ -43,8 +44,18 @@ import java.util.concurrent.TimeUnit;
  * batches at once. A request refused as {@code RECORD_TOO_LARGE} with more than one record is
  * split into one request per record, so only the record that is too large fails.
  *
- * <p>A retry after a timeout or a lost connection may write a batch twice (at-least-once, as
- * Kafka's producer without idempotence).
+ * <p>Idempotence ({@code enable.idempotence}, the default; {@link IdempotenceManager}): each
+ * request carries exactly one batch (as Kafka's produce requests carry one per partition),
+ * stamped with the producer id and its partition's sequence when it is sealed for its first
+ * send; a retry resends the same bytes, so a leader that already wrote the batch answers with
+ * its original offsets instead of writing it again. {@code DUPLICATE_SEQUENCE} counts as
+ * success (offset unknown: -1, as in Kafka). {@code OUT_OF_ORDER_SEQUENCE},
+ * {@code UNKNOWN_PRODUCER_ID} and {@code INVALID_PRODUCER_EPOCH} fail the batch, naming its id and
+ * sequences. Any batch with a sequence that fails for good makes its partition continue under
+ * another producer id.
+ *
+ * <p>Without idempotence a retry after a timeout or a lost connection may write a batch twice
+ * (at-least-once, as Kafka's producer without idempotence).
  */
 final class Sender implements Runnable {
 
@@ -58,6 +69,10 @@ final class Sender implements Runnable {
     private final ProducerConfig config;
     private final Clock clock;
     private final Backoff backoff;
+    /** Null when the producer is not idempotent. */
+    private final IdempotenceManager idempotence;
+    private final RecordAccumulator.Sealer sealer;
+    private final int maxBatchesPerRequest;
     private final Set<TopicPartition> inFlight = ConcurrentHashMap.newKeySet();
     private final Map<TopicPartition, CompletableFuture<ProduceResponse>> inFlightCalls = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Long> backoffUntil = new ConcurrentHashMap<>();
@@ -77,6 +92,11 @@ final class Sender implements Runnable {
         this.config = config;
         this.clock = clock;
         this.backoff = config.backoff();
+        this.idempotence = config.idempotence() ? new IdempotenceManager(
+                new CoordinationCalls(config.bootstrapServers(), channels, config.requestTimeoutMs()), backoff, clock,
+                this::wakeup) : null;
+        this.sealer = idempotence != null ? idempotence::seal : RecordAccumulator.NOTHING_TO_STAMP;
+        this.maxBatchesPerRequest = idempotence != null ? 1 : Integer.MAX_VALUE;
         metadata.addListener(this::wakeup);
     }
 
@@ -133,9 +153,10 @@ final class Sender implements Runnable {
         long now = clock.millis();
         Set<TopicPartition> muted = mutedPartitions(now);
         for (ProducerBatch b : accumulator.expire(now, inFlight)) {
-            accumulator.fail(b, expired(b));
+            fail(b, expired(b));
         }
         failUnknownTopics();
+        failWaitingForProducerId();
 
         RecordAccumulator.ReadyCheck check = accumulator.ready(now, muted);
         long nextDelay = Math.min(check.nextCheckDelayMs(), MAX_IDLE_MS);
@@ -150,7 +171,7 @@ final class Sender implements Runnable {
                 needMetadata = true;
                 continue;
             }
-            List<ProducerBatch> batches = accumulator.drain(tp, config.maxRequestSize());
+            List<ProducerBatch> batches = accumulator.drain(tp, config.maxRequestSize(), maxBatchesPerRequest, sealer);
             if (!batches.isEmpty()) {
                 send(tp, leader.get(), batches);
             }
@@ -163,6 +184,9 @@ final class Sender implements Runnable {
                 metadata.refresh(Set.of());
             }
             nextDelay = Math.min(nextDelay, Math.max(1, earliest - now));
+        }
+        if (idempotence != null) {
+            nextDelay = Math.min(nextDelay, idempotence.maybeRequestProducerId(now));
         }
         if (forceClose) {
             return;
@@ -203,8 +227,29 @@ final class Sender implements Runnable {
             return;
         }
         for (ProducerBatch b : accumulator.removeAll(tp -> unknown.contains(tp.topic()) && !inFlight.contains(tp))) {
-            accumulator.fail(b, new StrataException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            fail(b, new StrataException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
                     "topic '" + b.topicPartition().topic() + "' does not exist"));
+        }
+    }
+
+    /**
+     * Fails the queued batches still without a producer id when coordination refused one for a
+     * reason retrying will not cure (batches that have theirs go on).
+     */
+    private void failWaitingForProducerId() {
+        StrataException failure = idempotence == null ? null : idempotence.takeRequestFailure();
+        if (failure != null) {
+            for (ProducerBatch b : accumulator.remove(tp -> true, b -> b.producerIdAndEpoch() == null)) {
+                fail(b, failure);
+            }
+        }
+    }
+
+    /** Fails a batch for good; an idempotent partition then leaves the sequence hole behind (see {@link IdempotenceManager}). */
+    private void fail(ProducerBatch batch, StrataException error) {
+        accumulator.fail(batch, error);
+        if (idempotence != null) {
+            idempotence.onBatchFailed(batch);
         }
     }
 
@@ -252,7 +297,7 @@ final class Sender implements Runnable {
                 LOG.log(System.Logger.Level.ERROR, "handling the answer for " + tp + " failed", e);
                 StrataException error = new StrataException(ErrorCode.INTERNAL_ERROR, "INTERNAL_ERROR", false, null,
                         "handling the answer failed: " + e, e);
-                batches.forEach(b -> accumulator.fail(b, error));
+                batches.forEach(b -> fail(b, error));
             } finally {
                 inFlightCalls.remove(tp);
                 inFlight.remove(tp);
@@ -267,18 +312,28 @@ final class Sender implements Runnable {
         long offset = answer.getBaseOffset();
         for (ProducerBatch b : batches) {
             accumulator.complete(b, offset, answer.getLogAppendTimeMs());
-            offset += b.recordCount();
+            if (offset >= 0) {
+                offset += b.recordCount();
+            }
         }
     }
 
     private void onFailure(TopicPartition tp, List<ProducerBatch> batches, StrataException error) {
         ErrorCode reason = error.reason();
+        if (reason == ErrorCode.DUPLICATE_SEQUENCE && idempotence != null) {
+            // Written before, and the leader no longer knows where: a success without an offset (Kafka's rule).
+            onSuccess(tp, batches, ProduceResponse.newBuilder().setBaseOffset(-1).setLogAppendTimeMs(-1).build());
+            return;
+        }
         int records = batches.stream().mapToInt(ProducerBatch::recordCount).sum();
         if (reason == ErrorCode.RECORD_TOO_LARGE && records > 1) {
             List<ProducerBatch> parts = new ArrayList<>();
             for (ProducerBatch b : batches) {
                 List<ProducerBatch> split = b.splitPerRecord();
                 accumulator.replaced(b, split);
+                if (idempotence != null) {
+                    idempotence.onBatchFailed(b); // its sequences are abandoned; the parts get new ones
+                }
                 parts.addAll(split);
             }
             accumulator.reenqueue(parts);
@@ -295,7 +350,7 @@ final class Sender implements Runnable {
             if (retriable && b.attempts() <= config.retries() && now < b.deadlineMs() && !forceClose) {
                 retry.add(b);
             } else {
-                accumulator.fail(b, error);
+                fail(b, IdempotenceManager.refused(b, error));
             }
         }
         if (!retry.isEmpty()) {
@@ -320,7 +375,7 @@ final class Sender implements Runnable {
 
     private void failEverything(StrataException error) {
         for (ProducerBatch b : accumulator.removeAll(tp -> true)) {
-            accumulator.fail(b, error);
+            fail(b, error);
         }
         inFlightCalls.values().forEach(call -> call.cancel(false));
     }

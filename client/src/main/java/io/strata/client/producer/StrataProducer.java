@@ -36,7 +36,9 @@ import java.util.concurrent.TimeUnit;
  * {@code max.block.ms}); its future completes when the leader acknowledged the record
  * ({@code acks}) or with a {@link StrataException} once the record failed for good. Futures
  * complete on the client's I/O threads: keep dependent actions short and never block in them.
- * Records of one partition are written in send order; see {@link ProducerConfig} for the knobs.
+ * Records of one partition are written in send order, and with {@code enable.idempotence} (the
+ * default) each exactly once however often a request is retried; see {@link ProducerConfig} for
+ * the knobs.
  *
  * @param <K> the key type
  * @param <V> the value type

@@ -74,6 +74,43 @@ class ProducerConfigTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("partitioner.class");
     }
 
+    private static ProducerConfig config(Object... keyValues) {
+        Map<String, Object> m = new java.util.HashMap<>();
+        m.put("bootstrap.servers", "h:1");
+        for (int i = 0; i < keyValues.length; i += 2) {
+            m.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return new ProducerConfig(m);
+    }
+
+    @Test
+    void idempotenceIsOnByDefaultAndCanBeTurnedOff() {
+        assertThat(config().idempotence()).isTrue();
+        assertThat(config().maxInFlightRequestsPerConnection()).isEqualTo(5);
+        assertThat(config("enable.idempotence", "false").idempotence()).isFalse();
+        assertThat(config("enable.idempotence", true, "max.in.flight.requests.per.connection", 5).idempotence()).isTrue();
+        assertThatThrownBy(() -> config("enable.idempotence", "maybe")).hasMessageContaining("enable.idempotence");
+    }
+
+    @Test
+    void idempotenceAskedForExplicitlyRefusesConflictingSettingsAsKafkaDoes() {
+        assertThatThrownBy(() -> config("enable.idempotence", "true", "max.in.flight.requests.per.connection", 6))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("enable.idempotence").hasMessageContaining("max.in.flight.requests.per.connection");
+        assertThatThrownBy(() -> config("enable.idempotence", "true", "acks", "1"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("acks must be all");
+        assertThatThrownBy(() -> config("enable.idempotence", "true", "retries", 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retries");
+    }
+
+    @Test
+    void defaultIdempotenceTurnsOffWhenOtherSettingsConflictAsKafkaDoes() {
+        assertThat(config("max.in.flight.requests.per.connection", 6).idempotence()).isFalse();
+        assertThat(config("acks", "1").idempotence()).isFalse();
+        assertThat(config("acks", "0").idempotence()).isFalse();
+        assertThat(config("retries", 0).idempotence()).isFalse();
+    }
+
     /** A partitioner for the reflection test. */
     public static final class AlwaysOne implements Partitioner {
         @Override

@@ -67,7 +67,7 @@ class RecordAccumulatorTest {
         RecordAccumulator.AppendResult big = append(acc, TP, 5000);
         assertThat(big.newBatch()).isTrue();
         assertThat(big.batchFull()).isTrue();
-        List<ProducerBatch> drained = acc.drain(TP, Integer.MAX_VALUE);
+        List<ProducerBatch> drained = acc.drain(TP, Integer.MAX_VALUE, Integer.MAX_VALUE, RecordAccumulator.NOTHING_TO_STAMP);
         assertThat(drained).hasSize(1);
         assertThat(drained.get(0).recordCount()).isEqualTo(1);
     }
@@ -78,7 +78,7 @@ class RecordAccumulatorTest {
         for (int i = 0; i < 10; i++) {
             append(acc, TP, 60);
         }
-        List<ProducerBatch> drained = acc.drain(TP, Integer.MAX_VALUE);
+        List<ProducerBatch> drained = acc.drain(TP, Integer.MAX_VALUE, Integer.MAX_VALUE, RecordAccumulator.NOTHING_TO_STAMP);
         assertThat(drained).hasSizeGreaterThan(1);
         assertThat(drained.stream().mapToInt(ProducerBatch::recordCount).sum()).isEqualTo(10);
         assertThat(acc.hasQueued()).isFalse();
@@ -90,7 +90,7 @@ class RecordAccumulatorTest {
         for (int i = 0; i < 10; i++) {
             append(acc, TP, 60);
         }
-        List<ProducerBatch> drained = acc.drain(TP, 1);
+        List<ProducerBatch> drained = acc.drain(TP, 1, Integer.MAX_VALUE, RecordAccumulator.NOTHING_TO_STAMP);
         assertThat(drained).hasSize(1);
         assertThat(acc.hasQueued()).isTrue();
     }
@@ -129,10 +129,10 @@ class RecordAccumulatorTest {
     void reenqueuedBatchesGoBackInFrontOfNewerOnes() {
         RecordAccumulator acc = accumulator(100);
         append(acc, TP, 80);
-        List<ProducerBatch> first = acc.drain(TP, Integer.MAX_VALUE);
+        List<ProducerBatch> first = acc.drain(TP, Integer.MAX_VALUE, Integer.MAX_VALUE, RecordAccumulator.NOTHING_TO_STAMP);
         append(acc, TP, 81);
         acc.reenqueue(first);
-        List<ProducerBatch> again = acc.drain(TP, Integer.MAX_VALUE);
+        List<ProducerBatch> again = acc.drain(TP, Integer.MAX_VALUE, Integer.MAX_VALUE, RecordAccumulator.NOTHING_TO_STAMP);
         assertThat(again.get(0)).isSameAs(first.get(0));
         List<Record> records = RecordBatches.decode(concat(again));
         assertThat(records).extracting(r -> r.value().length).containsExactly(80, 81);
@@ -159,7 +159,7 @@ class RecordAccumulatorTest {
         RecordAccumulator.AppendResult r = acc.append(TP, 7L, null, value, List.of(), size, false);
         assertThat(pool.availableBytes()).isEqualTo(pool.totalBytes() - size);
 
-        ProducerBatch batch = acc.drain(TP, Integer.MAX_VALUE).get(0);
+        ProducerBatch batch = acc.drain(TP, Integer.MAX_VALUE, Integer.MAX_VALUE, RecordAccumulator.NOTHING_TO_STAMP).get(0);
         batch.complete(42, -1);
         acc.deallocate(batch);
 
@@ -172,7 +172,7 @@ class RecordAccumulatorTest {
         RecordAccumulator acc = accumulator(65536);
         RecordAccumulator.AppendResult a = append(acc, TP, 3);
         RecordAccumulator.AppendResult b = append(acc, TP, 4);
-        ProducerBatch batch = acc.drain(TP, Integer.MAX_VALUE).get(0);
+        ProducerBatch batch = acc.drain(TP, Integer.MAX_VALUE, Integer.MAX_VALUE, RecordAccumulator.NOTHING_TO_STAMP).get(0);
 
         List<ProducerBatch> parts = batch.splitPerRecord();
         assertThat(parts).hasSize(2).allMatch(ProducerBatch::sendAlone);

@@ -2,18 +2,13 @@ package io.strata.client.producer;
 
 import io.strata.client.StrataException;
 import io.strata.client.TopicPartition;
-import io.strata.client.serialization.StringSerializer;
-import io.strata.client.testing.FakeStrata;
 import io.strata.proto.v1.ErrorCode;
 import io.strata.records.Record;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -25,32 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @Timeout(60)
-class StrataProducerTest {
-
-    private FakeStrata fake;
-
-    @BeforeEach
-    void start() throws Exception {
-        fake = new FakeStrata().topic("t", 1).topic("two", 2);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        fake.close();
-    }
-
-    private StrataProducer<String, String> producer(Map<String, Object> extra) {
-        Map<String, Object> config = new HashMap<>();
-        config.put("bootstrap.servers", fake.bootstrap());
-        config.put("retry.backoff.ms", 1);
-        config.put("retry.backoff.max.ms", 5);
-        config.putAll(extra);
-        return new StrataProducer<>(config, new StringSerializer(), new StringSerializer());
-    }
-
-    private static List<String> values(List<Record> records) {
-        return records.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
-    }
+class StrataProducerTest extends FakeStrataProducerTest {
 
     @Test
     void sendCompletesWithConsecutiveOffsetsInSendOrder() {
@@ -129,6 +99,7 @@ class StrataProducerTest {
         }
     }
 
+    /** Idempotent by default: the split batches get new sequences, the original's are abandoned. */
     @Test
     void recordTooLargeFailsOnlyThatRecordAndTheOthersLandInOrder() {
         fake.maxRecordValueBytes(100);

@@ -2,6 +2,7 @@ package io.strata.client.testing;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Server;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.strata.client.TopicPartition;
@@ -15,6 +16,8 @@ import io.strata.proto.v1.DescribeTopicRequest;
 import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.FetchRequest;
 import io.strata.proto.v1.FetchResponse;
+import io.strata.proto.v1.InitProducerIdRequest;
+import io.strata.proto.v1.InitProducerIdResponse;
 import io.strata.proto.v1.ListOffsetsRequest;
 import io.strata.proto.v1.ListOffsetsResponse;
 import io.strata.proto.v1.ListTopicsRequest;
@@ -51,7 +54,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * An in-memory Strata (coordination and storage on one port, node id 1) for client tests:
  * stamps offsets like a leader, serves fetches as whole batches, and lets a test inject
- * failures, hold produce calls, and watch how many produce calls run at once per partition.
+ * failures, hold produce calls, lose answers, and watch how many produce calls run at once per
+ * partition. Coordination hands out producer ids; storage drops a retried idempotent batch
+ * like the leader does, remembering the last batch of each producer per partition (enough for a
+ * client that sends one batch per request and one request at a time).
  */
 public final class FakeStrata implements AutoCloseable {
 
@@ -73,6 +79,11 @@ public final class FakeStrata implements AutoCloseable {
     private final Map<TopicPartition, AtomicInteger> maxConcurrentProduces = new ConcurrentHashMap<>();
     private final AtomicInteger produceCalls = new AtomicInteger();
     private final AtomicInteger metadataCalls = new AtomicInteger();
+    private final AtomicInteger initProducerIdCalls = new AtomicInteger();
+    private final Deque<ErrorCode> initProducerIdFailures = new ArrayDeque<>();
+    private final Map<TopicPartition, AtomicInteger> answersToLose = new ConcurrentHashMap<>();
+    /** Per partition and producer id: the last batch written (first and last sequence, first and last offset). */
+    private final Map<TopicPartition, Map<Long, long[]>> lastBatches = new ConcurrentHashMap<>();
     private volatile int maxRecordValueBytes = Integer.MAX_VALUE;
 
     public FakeStrata() throws IOException {
@@ -123,6 +134,30 @@ public final class FakeStrata implements AutoCloseable {
         CountDownLatch latch = new CountDownLatch(1);
         produceHolds.put(tp, latch);
         return latch;
+    }
+
+    /** The next {@code n} produce calls to {@code tp} are served, but their answers are lost (UNAVAILABLE). */
+    public void loseAnswers(TopicPartition tp, int n) {
+        answersToLose.computeIfAbsent(tp, x -> new AtomicInteger()).addAndGet(n);
+    }
+
+    /** The next InitProducerId calls fail with these reasons, in order. */
+    public void failInitProducerId(ErrorCode... reasons) {
+        synchronized (initProducerIdFailures) {
+            initProducerIdFailures.addAll(List.of(reasons));
+        }
+    }
+
+    public int initProducerIdCalls() {
+        return initProducerIdCalls.get();
+    }
+
+    /** The stored batches of the partition, as the leader stamped them. */
+    public List<ByteBuffer> batches(TopicPartition tp) {
+        Log log = logs.get(tp);
+        synchronized (log) {
+            return log.batches.stream().map(ByteBuffer::duplicate).toList();
+        }
     }
 
     /** Records whose value exceeds this fail their request with RECORD_TOO_LARGE. */
@@ -221,6 +256,21 @@ public final class FakeStrata implements AutoCloseable {
         }
 
         @Override
+        public void initProducerId(InitProducerIdRequest request, StreamObserver<InitProducerIdResponse> out) {
+            int call = initProducerIdCalls.incrementAndGet();
+            ErrorCode injected;
+            synchronized (initProducerIdFailures) {
+                injected = initProducerIdFailures.poll();
+            }
+            if (injected != null) {
+                out.onError(StrataError.exception(injected, "injected " + injected));
+                return;
+            }
+            out.onNext(InitProducerIdResponse.newBuilder().setProducerId(1000 + call).setProducerEpoch(0).build());
+            out.onCompleted();
+        }
+
+        @Override
         public void createTopic(CreateTopicRequest request, StreamObserver<TopicDescription> out) {
             if (topics.containsKey(request.getName())) {
                 out.onError(StrataError.exception(ErrorCode.TOPIC_ALREADY_EXISTS,
@@ -302,12 +352,17 @@ public final class FakeStrata implements AutoCloseable {
                         return;
                     }
                 }
-                long base = stamp(log, batches);
-                long last;
-                synchronized (log) {
-                    last = log.next - 1;
+                long[] written = appendOnce(tp, log, batches);
+                if (written == null) {
+                    out.onError(StrataError.exception(ErrorCode.OUT_OF_ORDER_SEQUENCE, "sequence gap"));
+                    return;
                 }
-                out.onNext(ProduceResponse.newBuilder().setBaseOffset(base).setLastOffset(last)
+                AtomicInteger lose = answersToLose.get(tp);
+                if (lose != null && lose.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    out.onError(Status.UNAVAILABLE.withDescription("connection lost (injected)").asRuntimeException());
+                    return;
+                }
+                out.onNext(ProduceResponse.newBuilder().setBaseOffset(written[0]).setLastOffset(written[1])
                         .setLogAppendTimeMs(-1).build());
                 out.onCompleted();
             } catch (InterruptedException e) {
@@ -315,6 +370,31 @@ public final class FakeStrata implements AutoCloseable {
                 out.onError(e);
             } finally {
                 running.decrementAndGet();
+            }
+        }
+
+        /**
+         * Appends unless the (first) batch repeats its producer's last one; returns the first and
+         * last offset written (or written before), null for a sequence gap of a known producer.
+         */
+        private long[] appendOnce(TopicPartition tp, Log log, ByteBuffer batches) {
+            synchronized (log) {
+                long producerId = RecordBatch.producerId(batches, batches.position());
+                int first = RecordBatch.baseSequence(batches, batches.position());
+                int last = RecordBatch.lastSequence(batches, batches.position());
+                Map<Long, long[]> producers = lastBatches.computeIfAbsent(tp, x -> new ConcurrentHashMap<>());
+                long[] previous = producerId < 0 ? null : producers.get(producerId);
+                if (previous != null && previous[0] == first && previous[1] == last) {
+                    return new long[] {previous[2], previous[3]};
+                }
+                if (previous != null && first != RecordBatch.incrementSequence((int) previous[1], 1)) {
+                    return null;
+                }
+                long base = stamp(log, batches);
+                if (producerId >= 0) {
+                    producers.put(producerId, new long[] {first, last, base, log.next - 1});
+                }
+                return new long[] {base, log.next - 1};
             }
         }
 

@@ -35,6 +35,11 @@ public record HostPort(String host, int port) {
         }
     }
 
+    /** Parses a comma-separated list of {@code host:port} (blank entries skipped), e.g. {@code strata.coordination.endpoints}. */
+    public static java.util.List<HostPort> parseList(String value) {
+        return java.util.Arrays.stream(value.split(",")).map(String::trim).filter(v -> !v.isEmpty()).map(HostPort::parse).toList();
+    }
+
     @Override
     public String toString() {
         return host + ":" + port;

@@ -14,6 +14,8 @@ import io.strata.proto.v1.CreateTopicRequest;
 import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.FetchRequest;
 import io.strata.proto.v1.FetchResponse;
+import io.strata.proto.v1.InitProducerIdRequest;
+import io.strata.proto.v1.InitProducerIdResponse;
 import io.strata.proto.v1.ListOffsetsRequest;
 import io.strata.proto.v1.OffsetSpec;
 import io.strata.proto.v1.ProduceRequest;
@@ -49,8 +51,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The Storage gRPC service as clients see it, hosted by standalone (real coordination, real
- * logs on disk, real gRPC over loopback): produce, fetch, long poll, fetch stream, list
- * offsets, and every kind of bad input refused with its reason and nothing stored.
+ * logs on disk, real gRPC over loopback): produce (idempotent producers' retries included), fetch,
+ * long poll, fetch stream, list offsets, and every kind of bad input refused with its reason and
+ * nothing stored.
  */
 @QuarkusTest
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
@@ -130,6 +133,52 @@ class StorageServiceTest {
         List<Record> records = fetchAll(topic, 0);
         assertThat(records).extracting(Record::offset).containsExactly(0L, 1L, 2L, 3L, 4L);
         assertThat(records).extracting(r -> new String(r.value(), StandardCharsets.UTF_8)).containsExactly("a", "b", "c", "d", "e");
+    }
+
+    /** A batch of an idempotent producer that coordination handed {@code producer}. */
+    private static ByteBuffer idempotent(InitProducerIdResponse producer, int epoch, int baseSequence, String... values) {
+        RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE, 256)
+                .producer(producer.getProducerId(), (short) epoch, baseSequence);
+        for (String v : values) {
+            builder.append(System.currentTimeMillis(), null, v.getBytes(StandardCharsets.UTF_8), List.of());
+        }
+        return builder.build();
+    }
+
+    private static List<String> values(List<Record> records) {
+        return records.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
+    }
+
+    @Test
+    void theSameIdempotentProduceSentTwiceIsWrittenOnceAndBothAnswersCarryTheSameBaseOffset() {
+        String topic = newTopic(1);
+        InitProducerIdResponse producer = coordination.initProducerId(InitProducerIdRequest.getDefaultInstance());
+        produce(topic, idempotent(producer, 0, 0, "a", "b"));
+        ByteBuffer retried = idempotent(producer, 0, 2, "c", "d", "e");
+
+        ProduceResponse first = produce(topic, retried.duplicate());
+        ProduceResponse second = produce(topic, retried.duplicate());
+
+        assertThat(first.getBaseOffset()).isEqualTo(2);
+        assertThat(second.getBaseOffset()).isEqualTo(first.getBaseOffset());
+        assertThat(second.getLastOffset()).isEqualTo(first.getLastOffset()).isEqualTo(4);
+        assertThat(values(fetchAll(topic, 0))).containsExactly("a", "b", "c", "d", "e");
+    }
+
+    @Test
+    void aSequenceGapAndAnOlderProducerEpochAreRefusedWithTheirReasonsAndNothingIsWritten() {
+        String topic = newTopic(1);
+        InitProducerIdResponse producer = coordination.initProducerId(InitProducerIdRequest.getDefaultInstance());
+        produce(topic, idempotent(producer, 3, 0, "a"));
+
+        StatusRuntimeException gap = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+                () -> produce(topic, idempotent(producer, 3, 5, "x")));
+
+        assertThat(gap.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        assertThat(StrataError.reasonOf(gap)).contains(ErrorCode.OUT_OF_ORDER_SEQUENCE);
+        assertThat(gap.getStatus().getDescription()).contains("sent sequence 5; expected 1").contains("nothing was written");
+        assertThat(reasonOf(() -> produce(topic, idempotent(producer, 2, 1, "y")))).isEqualTo(ErrorCode.INVALID_PRODUCER_EPOCH);
+        assertThat(values(fetchAll(topic, 0))).containsExactly("a");
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.strata.runtime.GrpcServer;
 import io.strata.runtime.HostPort;
 import io.strata.storage.config.StorageConfig;
+import io.strata.storage.log.LogConfig;
 import io.strata.storage.log.LogManager;
 import io.strata.storage.node.CoordinationLink;
 import io.strata.storage.node.NodeIdentity;
@@ -70,7 +71,8 @@ public class StorageNode {
         }
         long began = System.nanoTime();
         NodeIdentity identity = NodeIdentity.loadOrCreate(config.nodeId(), config.logDirs());
-        LogManager logs = new LogManager(config.logDirs(), Clock.systemUTC());
+        LogManager logs = new LogManager(config.logDirs(), Clock.systemUTC(), LogConfig.defaults(),
+                config.producerIdExpirationMs());
         logs.startup();
         logManager = logs;
         partitions = new PartitionRegistry(logs);

@@ -1,6 +1,7 @@
 package io.strata.storage.config;
 
 import io.strata.runtime.HostPort;
+import io.strata.storage.log.LogManager;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -21,6 +22,9 @@ import java.util.Optional;
  *       coordination; default the local listener (standalone)</li>
  *   <li>{@code strata.rack} — failure domain for rack-aware placement; default none</li>
  *   <li>{@code strata.session.timeout.ms} — the node's session lease; default 6000</li>
+ *   <li>{@code strata.producer.id.expiration.ms} — how long a partition keeps the state of an
+ *       idempotent producer that stopped writing to it (Kafka's {@code producer.id.expiration.ms});
+ *       default 86400000 (one day), >= 1</li>
  * </ul>
  */
 @Singleton
@@ -31,6 +35,7 @@ public class StorageConfig {
     private final Optional<List<HostPort>> coordinationEndpoints;
     private final String rack;
     private final int sessionTimeoutMs;
+    private final long producerIdExpirationMs;
 
     public StorageConfig() {
         this(ConfigProvider.getConfig());
@@ -57,6 +62,12 @@ public class StorageConfig {
         if (sessionTimeoutMs < 1000) {
             throw new IllegalArgumentException("strata.session.timeout.ms=" + sessionTimeoutMs + " must be at least 1000");
         }
+        this.producerIdExpirationMs = config.getOptionalValue("strata.producer.id.expiration.ms", Long.class)
+                .orElse(LogManager.DEFAULT_PRODUCER_ID_EXPIRATION_MS);
+        if (producerIdExpirationMs < 1) {
+            throw new IllegalArgumentException("strata.producer.id.expiration.ms=" + producerIdExpirationMs
+                    + " must be at least 1");
+        }
     }
 
     public int nodeId() {
@@ -78,5 +89,9 @@ public class StorageConfig {
 
     public int sessionTimeoutMs() {
         return sessionTimeoutMs;
+    }
+
+    public long producerIdExpirationMs() {
+        return producerIdExpirationMs;
     }
 }

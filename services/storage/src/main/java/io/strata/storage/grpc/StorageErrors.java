@@ -8,6 +8,7 @@ import io.strata.records.InvalidBatchException;
 import io.strata.records.RecordTooLargeException;
 import io.strata.storage.log.LogStorageException;
 import io.strata.storage.log.OffsetOutOfRangeException;
+import io.strata.storage.log.ProducerStateException;
 import org.jboss.logging.Logger;
 
 /** Maps the storage engine's and the batch validator's exceptions to the wire's error table, in one place. */
@@ -34,6 +35,15 @@ final class StorageErrors {
         if (failure instanceof InvalidBatchException e) {
             return StrataError.exception(ErrorCode.INVALID_BATCH, "invalid batch for " + where + ": " + e.getMessage()
                     + "; nothing was written");
+        }
+        if (failure instanceof ProducerStateException e) {
+            ErrorCode reason = switch (e.kind()) {
+                case INVALID_PRODUCER_EPOCH -> ErrorCode.INVALID_PRODUCER_EPOCH;
+                case OUT_OF_ORDER_SEQUENCE -> ErrorCode.OUT_OF_ORDER_SEQUENCE;
+                case DUPLICATE_SEQUENCE -> ErrorCode.DUPLICATE_SEQUENCE;
+                case MIXED_DUPLICATES -> ErrorCode.INVALID_REQUEST;
+            };
+            return StrataError.exception(reason, "produce to " + where + ": " + e.getMessage() + "; nothing was written");
         }
         if (failure instanceof OffsetOutOfRangeException e) {
             return StrataError.exception(ErrorCode.OFFSET_OUT_OF_RANGE, where + ": " + e.getMessage());

@@ -24,8 +24,10 @@ import java.util.Optional;
 /**
  * The Storage gRPC API on a partition's leader: produce, long-poll fetch, streaming fetch and
  * list-offsets. Requests are checked first (fields, partition hosted, leadership, epoch,
- * every batch) and the log is touched only when all checks pass, so a refused request
- * changes nothing. Replica fetch arrives with replication.
+ * every batch, then the idempotent producers' sequences under the log's lock) and the log is
+ * touched only when all checks pass, so a refused request changes nothing. A retried request
+ * of an idempotent producer that was written before is answered with its original offsets
+ * and not appended again. Replica fetch arrives with replication.
  */
 @Singleton
 public class StorageGrpcService extends StorageGrpc.StorageImplBase {
@@ -63,7 +65,9 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
             batches.flip();
             BatchValidator.validate(batches, partition.config().maxMessageBytes());
             LogAppendInfo info = partition.log().append(batches, epoch);
-            partition.waiters().signal();
+            if (!info.duplicate()) {
+                partition.waiters().signal();
+            }
             response.onNext(ProduceResponse.newBuilder()
                     .setBaseOffset(info.firstOffset())
                     .setLastOffset(info.lastOffset())

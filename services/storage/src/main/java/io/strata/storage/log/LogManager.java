@@ -40,14 +40,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Background tasks, on one scheduler thread: fsync of rolled segments (submitted by the logs),
  * a rewrite of a dir's checkpoint whenever a log's recovery point advanced (coalesced: at most
- * one pending per dir), retention every 30 s, the {@code flush.ms} check every 100 ms, and a
- * checkpoint of all recovery points every 60 s. Thread-safe.
+ * one pending per dir), retention every 30 s, the {@code flush.ms} check every 100 ms, a
+ * checkpoint of all recovery points every 60 s, and the removal of idle producers' state every
+ * 10 minutes. Thread-safe.
  */
 public final class LogManager implements AutoCloseable {
 
     static final long RETENTION_CHECK_INTERVAL_MS = 30_000;
     static final long FLUSH_CHECK_INTERVAL_MS = 100;
     static final long CHECKPOINT_INTERVAL_MS = 60_000;
+    /** Kafka's default {@code producer.id.expiration.check.interval.ms}. */
+    static final long PRODUCER_EXPIRATION_CHECK_INTERVAL_MS = 600_000;
+    /** Kafka's default {@code producer.id.expiration.ms}: one day. */
+    public static final long DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000L;
     private static final String DELETE_DIR_SUFFIX = "-delete";
     private static final System.Logger LOG = System.getLogger(LogManager.class.getName());
 
@@ -55,6 +60,7 @@ public final class LogManager implements AutoCloseable {
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
     private final LogConfig defaultConfig;
+    private final long producerIdExpirationMs;
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
     private final Map<Path, Object> checkpointLocks = new HashMap<>();
     private final Map<Path, AtomicBoolean> checkpointPending = new HashMap<>();
@@ -64,7 +70,7 @@ public final class LogManager implements AutoCloseable {
 
     /** Creates the log dirs if missing; logs found at startup use {@link LogConfig#defaults()} until configured. */
     public LogManager(List<Path> logDirs, Clock clock) {
-        this(logDirs, clock, LogConfig.defaults(), newScheduler());
+        this(logDirs, clock, LogConfig.defaults(), DEFAULT_PRODUCER_ID_EXPIRATION_MS, newScheduler());
     }
 
     /**
@@ -72,11 +78,23 @@ public final class LogManager implements AutoCloseable {
      * {@link #getOrCreateLog} or {@link PartitionLog#updateConfig} gives them theirs.
      */
     public LogManager(List<Path> logDirs, Clock clock, LogConfig defaultConfig) {
-        this(logDirs, clock, defaultConfig, newScheduler());
+        this(logDirs, clock, defaultConfig, DEFAULT_PRODUCER_ID_EXPIRATION_MS, newScheduler());
+    }
+
+    /**
+     * As {@link #LogManager(List, Clock, LogConfig)}, forgetting the state of producers idle for
+     * {@code producerIdExpirationMs} ({@code producer.id.expiration.ms}).
+     */
+    public LogManager(List<Path> logDirs, Clock clock, LogConfig defaultConfig, long producerIdExpirationMs) {
+        this(logDirs, clock, defaultConfig, producerIdExpirationMs, newScheduler());
     }
 
     /** With the scheduler injected (tests stop it to simulate a crash). */
-    LogManager(List<Path> logDirs, Clock clock, LogConfig defaultConfig, ScheduledExecutorService scheduler) {
+    LogManager(List<Path> logDirs, Clock clock, LogConfig defaultConfig, long producerIdExpirationMs,
+               ScheduledExecutorService scheduler) {
+        if (producerIdExpirationMs < 1) {
+            throw new IllegalArgumentException("producer id expiration must be >= 1 ms, got " + producerIdExpirationMs);
+        }
         if (logDirs.isEmpty()) {
             throw new IllegalArgumentException("no log dirs");
         }
@@ -93,6 +111,7 @@ public final class LogManager implements AutoCloseable {
         this.logDirs = List.copyOf(dirs);
         this.clock = clock;
         this.defaultConfig = defaultConfig;
+        this.producerIdExpirationMs = producerIdExpirationMs;
         this.scheduler = scheduler;
         if (scheduler instanceof ScheduledThreadPoolExecutor s) {
             // Pending delayed deletions are done by the logs' close; don't wait for them.
@@ -169,7 +188,7 @@ public final class LogManager implements AutoCloseable {
                     long rp = recoveryPoints.get(partitionDir.getParent()).getOrDefault(e.getKey(), 0L);
                     opening.add(pool.submit(() -> PartitionLog.open(partitionDir, e.getKey(),
                             PartitionMetadataFile.read(partitionDir).orElse(""), defaultConfig, rp, clock, scheduler,
-                            this::recoveryPointAdvanced)));
+                            newProducerState(), this::recoveryPointAdvanced)));
                 }
                 List<Throwable> failures = new ArrayList<>();
                 for (Future<PartitionLog> f : opening) {
@@ -199,6 +218,8 @@ public final class LogManager implements AutoCloseable {
                     TimeUnit.MILLISECONDS);
             scheduler.scheduleWithFixedDelay(this::checkpointPass, CHECKPOINT_INTERVAL_MS, CHECKPOINT_INTERVAL_MS,
                     TimeUnit.MILLISECONDS);
+            scheduler.scheduleWithFixedDelay(this::producerExpirationPass, PRODUCER_EXPIRATION_CHECK_INTERVAL_MS,
+                    PRODUCER_EXPIRATION_CHECK_INTERVAL_MS, TimeUnit.MILLISECONDS);
             started = true;
             LOG.log(System.Logger.Level.INFO, "opened {0} partition logs in {1}", logs.size(), logDirs);
         }
@@ -248,7 +269,7 @@ public final class LogManager implements AutoCloseable {
                 Files.createDirectories(partitionDir);
                 PartitionMetadataFile.write(partitionDir, topicId);
                 AtomicFiles.fsyncDirectory(logDir);
-                return PartitionLog.open(partitionDir, tp, topicId, config, 0L, clock, scheduler,
+                return PartitionLog.open(partitionDir, tp, topicId, config, 0L, clock, scheduler, newProducerState(),
                         this::recoveryPointAdvanced);
             });
             logs.put(tp, log);
@@ -393,6 +414,20 @@ public final class LogManager implements AutoCloseable {
                 log.flushIfDue(now);
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "flush of " + log.topicPartition() + " failed", e);
+            }
+        }
+    }
+
+    private ProducerStateTable newProducerState() {
+        return new ProducerStateTable(producerIdExpirationMs, clock);
+    }
+
+    private void producerExpirationPass() {
+        for (PartitionLog log : logs.values()) {
+            int removed = log.removeExpiredProducers();
+            if (removed > 0) {
+                LOG.log(System.Logger.Level.DEBUG, "{0}: forgot {1} producers idle for {2} ms", log.topicPartition(),
+                        removed, producerIdExpirationMs);
             }
         }
     }

@@ -30,9 +30,10 @@ import java.util.function.Consumer;
 
 /**
  * The log of one partition: a directory {@code <topic>-<partition>} of {@link Segment}s, a
- * {@code leader-epoch-checkpoint} ({@link LeaderEpochCache}) and a {@code partition.metadata}
- * ({@link PartitionMetadataFile}). Opened by {@link LogManager}. See {@code DESIGN.md} next to this
- * class for the invariants.
+ * {@code leader-epoch-checkpoint} ({@link LeaderEpochCache}), a {@code partition.metadata}
+ * ({@link PartitionMetadataFile}) and producer-state snapshots ({@link ProducerSnapshots}) of its
+ * {@link ProducerStateTable}, which every append is checked against. Opened by {@link LogManager}.
+ * See {@code DESIGN.md} next to this class for the invariants.
  *
  * <p>Concurrency. One writer at a time: {@link #append}, rolls, {@link #deleteOldSegments},
  * {@link #updateConfig} and {@link #close} serialize on a lock. Readers ({@link #read},
@@ -90,6 +91,8 @@ public final class PartitionLog implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicLong recoveryPoint = new AtomicLong();
     private final LeaderEpochCache epochs;
+    private final ProducerStateTable producers;
+    private final ProducerSnapshots producerSnapshots;
     private volatile String topicId;
     private volatile LogConfig config;
     private volatile LogEnd end;
@@ -107,9 +110,11 @@ public final class PartitionLog implements AutoCloseable {
     private long unflushedMessages;
 
     private PartitionLog(Path dir, TopicPartition topicPartition, String topicId, LogConfig config, Clock clock,
-                         ScheduledExecutorService scheduler, LeaderEpochCache epochs,
+                         ScheduledExecutorService scheduler, LeaderEpochCache epochs, ProducerStateTable producers,
                          Consumer<PartitionLog> onRecoveryPointAdvanced) {
         this.dir = dir;
+        this.producers = producers;
+        this.producerSnapshots = new ProducerSnapshots(dir);
         this.topicPartition = topicPartition;
         this.topicId = topicId;
         this.config = config;
@@ -124,15 +129,18 @@ public final class PartitionLog implements AutoCloseable {
      * {@code recoveryPoint}: segments below the one containing it are trusted and not read;
      * from there on batches are checked and a torn or corrupt tail is cut (see
      * {@link Segment#recover}). Leftover {@code .deleted}, {@code .tmp} and orphan index files are
-     * removed.
+     * removed. Then the producer state is loaded from the newest snapshot at or below the log end
+     * and the batches after it.
      *
+     * @param producers               the partition's (empty) producer state, filled here
      * @param onRecoveryPointAdvanced called after the recovery point advanced (a rolled segment was
      *                                fsynced in the background, or a flush), so that the
      *                                checkpoint gets rewritten
      */
     static PartitionLog open(Path dir, TopicPartition topicPartition, String topicId, LogConfig config,
                              long recoveryPoint, Clock clock, ScheduledExecutorService scheduler,
-                             Consumer<PartitionLog> onRecoveryPointAdvanced) throws IOException {
+                             ProducerStateTable producers, Consumer<PartitionLog> onRecoveryPointAdvanced)
+            throws IOException {
         Files.createDirectories(dir);
         TreeSet<Long> bases = cleanDirectory(dir);
         LeaderEpochCache epochs;
@@ -143,7 +151,7 @@ public final class PartitionLog implements AutoCloseable {
                     e.getMessage());
             epochs = LeaderEpochCache.empty(dir);
         }
-        PartitionLog log = new PartitionLog(dir, topicPartition, topicId, config, clock, scheduler, epochs,
+        PartitionLog log = new PartitionLog(dir, topicPartition, topicId, config, clock, scheduler, epochs, producers,
                 onRecoveryPointAdvanced);
         try {
             log.load(bases, recoveryPoint);
@@ -249,6 +257,30 @@ public final class PartitionLog implements AutoCloseable {
         epochs.truncateFromStart(logStartOffset);
         end = new LogEnd(nextOffset, active, active.size());
         lastFlushMs = now;
+        loadProducerState();
+    }
+
+    /**
+     * Rebuilds the producer state as of the log end: the newest snapshot at or below it, then the
+     * headers of the batches after it. A roll or a clean close leaves a snapshot, so this reads at
+     * most the tail since the last one; without a usable snapshot, the whole log (headers only).
+     */
+    private void loadProducerState() throws IOException {
+        producerSnapshots.deleteBelow(logStartOffset);
+        Optional<ProducerSnapshots.Loaded> snapshot = producerSnapshots.loadLatest(nextOffset);
+        long from = logStartOffset;
+        if (snapshot.isPresent()) {
+            producers.load(snapshot.get().entries());
+            from = Math.max(from, snapshot.get().offset());
+        }
+        for (Segment s : segments.tailMap(segments.floorKey(from), true).values()) {
+            s.forEachBatchHeader(from, s.size(), producers::replay);
+        }
+        if (from < nextOffset) {
+            LOG.log(System.Logger.Level.INFO, "{0}: producer state from {1} and the batches of offsets [{2}, {3})",
+                    topicPartition, snapshot.isPresent() ? "snapshot " + snapshot.get().offset() : "no snapshot", from,
+                    nextOffset);
+        }
     }
 
     public TopicPartition topicPartition() {
@@ -277,9 +309,14 @@ public final class PartitionLog implements AutoCloseable {
      * overflow. Records {@code leaderEpoch} in the leader-epoch checkpoint when it is newer.
      * Consumes {@code validatedBatches} (its position moves to its limit).
      *
+     * <p>Idempotent batches are first checked against the producer state
+     * ({@link ProducerStateTable}): a request whose every batch was written before appends nothing
+     * and answers with the original offsets ({@link LogAppendInfo#duplicate()}).
+     *
      * @throws IllegalArgumentException when the buffer is not a sequence of whole batches with magic
      *                                  2 (record sizes are the validator's business: it checks each
      *                                  record against {@code max.message.bytes})
+     * @throws ProducerStateException   when the producer state refuses the request (nothing is written)
      * @throws LogStorageException      on an I/O error, now or earlier (sticky), or when closed
      */
     public LogAppendInfo append(ByteBuffer validatedBatches, int leaderEpoch) {
@@ -309,6 +346,11 @@ public final class PartitionLog implements AutoCloseable {
             if (batches == 0) {
                 throw new IllegalArgumentException("append without batches");
             }
+            Optional<List<SequencedBatch>> originals = producers.check(buf, start, limit);
+            if (originals.isPresent()) {
+                validatedBatches.position(limit);
+                return LogAppendInfo.duplicateOf(originals.get(), logStartOffset);
+            }
             long first = nextOffset;
             long last = first + offsets - 1;
             int bytes = limit - start;
@@ -318,6 +360,7 @@ public final class PartitionLog implements AutoCloseable {
                 epochs.assign(leaderEpoch, first);
                 return null;
             });
+            producers.onAppended(buf, start, limit);
             nextOffset = last + 1;
             end = new LogEnd(nextOffset, active, active.size());
             validatedBatches.position(limit);
@@ -325,7 +368,7 @@ public final class PartitionLog implements AutoCloseable {
             if (unflushedMessages >= c.flushMessages()) {
                 flush();
             }
-            return new LogAppendInfo(first, last, maxTimestamp, batches, logStartOffset);
+            return new LogAppendInfo(first, last, maxTimestamp, batches, logStartOffset, false);
         } finally {
             lock.unlock();
         }
@@ -344,9 +387,13 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    /** Writer: seals the active segment, starts a new one at the log end, fsyncs the old one in the background. */
+    /**
+     * Writer: seals the active segment, starts a new one at the log end, and in the background
+     * fsyncs the old one and writes the producer-state snapshot at the new base.
+     */
     private void roll() throws IOException {
         long base = nextOffset;
+        List<ProducerStateEntry> producerState = producers.entries();
         active.seal();
         Segment s = Segment.create(dir, base, config.indexIntervalBytes(), clock.millis());
         segments.put(base, s);
@@ -355,19 +402,23 @@ public final class PartitionLog implements AutoCloseable {
         timeDirectory = null;
         end = new LogEnd(base, s, 0);
         try {
-            scheduler.execute(() -> flushRolled(base));
+            scheduler.execute(() -> flushRolled(base, producerState));
         } catch (RejectedExecutionException e) {
             LOG.log(System.Logger.Level.DEBUG, "scheduler stopped; roll of {0} at {1} not flushed in the background",
                     topicPartition, base);
         }
     }
 
-    /** Scheduler thread: fsyncs the segments below {@code newActiveBase}, then advances the recovery point there. */
-    private void flushRolled(long newActiveBase) {
+    /**
+     * Scheduler thread: writes the producer snapshot taken at the roll, fsyncs the segments below
+     * {@code newActiveBase}, then advances the recovery point there.
+     */
+    private void flushRolled(long newActiveBase, List<ProducerStateEntry> producerState) {
         if (closed || failure != null) {
             return;
         }
         try {
+            producerSnapshots.write(newActiveBase, producerState);
             forceAll(segmentsFromRecoveryPoint().headMap(newActiveBase, false).values());
             AtomicFiles.fsyncDirectory(dir);
         } catch (IOException e) {
@@ -716,6 +767,7 @@ public final class PartitionLog implements AutoCloseable {
         timeDirectory = null;
         advanceRecoveryPoint(logStartOffset);
         epochs.truncateFromStart(logStartOffset);
+        producerSnapshots.deleteBelow(logStartOffset);
         long delayMs = config.fileDeleteDelayMs();
         for (Segment s : doomed) {
             s.markDeleted();
@@ -741,7 +793,23 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    /** Clean shutdown: fsyncs everything, sets the recovery point to the log end, closes the files. */
+    /**
+     * Drops the producers idle longer than {@code producer.id.expiration.ms} (the scheduler calls
+     * it every few minutes); returns how many.
+     */
+    public int removeExpiredProducers() {
+        lock.lock();
+        try {
+            return closed ? 0 : producers.removeExpired();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Clean shutdown: fsyncs everything, sets the recovery point to the log end, writes the
+     * producer-state snapshot there (so the next open reads no batch), closes the files.
+     */
     @Override
     public void close() {
         close(true);
@@ -764,6 +832,7 @@ public final class PartitionLog implements AutoCloseable {
                     forceAll(segmentsFromRecoveryPoint().values());
                     AtomicFiles.fsyncDirectory(dir);
                     advanceRecoveryPoint(nextOffset);
+                    producerSnapshots.write(nextOffset, producers.entries());
                 }
             } catch (IOException e) {
                 throw fail(e);

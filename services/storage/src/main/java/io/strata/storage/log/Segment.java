@@ -90,6 +90,12 @@ final class Segment {
         void accept(int epoch, long baseOffset) throws IOException;
     }
 
+    /** Receives batch headers during a walk: the header starts at index {@code at} of {@code buffer}. */
+    @FunctionalInterface
+    interface HeaderVisitor {
+        void visit(ByteBuffer buffer, int at);
+    }
+
     /** What {@link #recover} found. */
     record Recovered(long nextOffset, long validatedBytes, long truncatedBytes) {
     }
@@ -311,6 +317,26 @@ final class Segment {
             pos += RecordBatch.sizeInBytes(b, at);
         }
         return -1;
+    }
+
+    /**
+     * Visits the header of every batch below {@code limit}, in order, from the one that contains
+     * {@code fromOffset} on (none when no batch below {@code limit} has it). Reads headers only.
+     */
+    void forEachBatchHeader(long fromOffset, int limit, HeaderVisitor visitor) throws IOException {
+        int pos = locate(fromOffset, limit);
+        if (pos < 0) {
+            return;
+        }
+        LogScanner scanner = new LogScanner(log, limit, SCAN_WINDOW);
+        while (pos < limit) {
+            int at = scanner.fetch(pos, RecordBatch.HEADER_SIZE);
+            if (at < 0) {
+                return;
+            }
+            visitor.visit(scanner.buffer(), at);
+            pos += RecordBatch.sizeInBytes(scanner.buffer(), at);
+        }
     }
 
     /**

@@ -25,7 +25,8 @@ final class Logs implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.manager = new LogManager(dirs, clock, LogConfig.defaults(), scheduler);
+        this.manager = new LogManager(dirs, clock, LogConfig.defaults(), LogManager.DEFAULT_PRODUCER_ID_EXPIRATION_MS,
+                scheduler);
         manager.startup();
     }
 

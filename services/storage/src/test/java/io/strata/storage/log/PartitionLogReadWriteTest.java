@@ -42,8 +42,8 @@ class PartitionLogReadWriteTest {
         LogAppendInfo first = log.append(two, 4);
         LogAppendInfo second = log.append(TestBatches.batch(1, 10, 6), 4);
 
-        assertThat(first).isEqualTo(new LogAppendInfo(0, 4, 7, 2, 0));
-        assertThat(second).isEqualTo(new LogAppendInfo(5, 5, 6, 1, 0));
+        assertThat(first).isEqualTo(new LogAppendInfo(0, 4, 7, 2, 0, false));
+        assertThat(second).isEqualTo(new LogAppendInfo(5, 5, 6, 1, 0, false));
         assertThat(two.hasRemaining()).as("the append consumes the buffer").isFalse();
         assertThat(log.logEndOffset()).isEqualTo(6);
 

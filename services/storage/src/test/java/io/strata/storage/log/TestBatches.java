@@ -42,6 +42,16 @@ final class TestBatches {
         return b;
     }
 
+    /** As {@link #batch(int, int, long)}, stamped as an idempotent producer's batch. */
+    static ByteBuffer idempotent(long producerId, int epoch, int baseSequence, int records, long timestamp) {
+        ByteBuffer b = batch(records, 20, timestamp);
+        b.putLong(RecordBatch.PRODUCER_ID_OFFSET, producerId);
+        b.putShort(RecordBatch.PRODUCER_EPOCH_OFFSET, (short) epoch);
+        b.putInt(RecordBatch.BASE_SEQUENCE_OFFSET, baseSequence);
+        RecordBatch.writeCrc(b, 0);
+        return b;
+    }
+
     /** Several batches back to back in one buffer, ready to append. */
     static ByteBuffer concat(ByteBuffer... batches) {
         int total = 0;

@@ -1,0 +1,168 @@
+package io.strata.client.producer;
+
+import io.strata.client.StrataException;
+import io.strata.client.TopicPartition;
+import io.strata.proto.v1.ErrorCode;
+import io.strata.records.RecordBatch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The idempotent producer (enable.idempotence, the default) against a fake leader that drops retried batches. */
+@Timeout(60)
+class IdempotentProducerTest extends FakeStrataProducerTest {
+
+    private List<String> values(TopicPartition tp) {
+        return values(fake.records(tp));
+    }
+
+    /** Sends {@code n} records per partition of "two", returns what was sent to each partition in order. */
+    private static Map<Integer, List<String>> sendToBoth(StrataProducer<String, String> producer, int n,
+                                                         List<CompletableFuture<RecordMetadata>> futures) {
+        Map<Integer, List<String>> sent = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            for (int p = 0; p < 2; p++) {
+                String v = "p" + p + "-" + i;
+                sent.computeIfAbsent(p, x -> new ArrayList<>()).add(v);
+                futures.add(producer.send(new ProducerRecord<>("two", p, null, v)));
+            }
+        }
+        return sent;
+    }
+
+    @Test
+    void aLostAnswerIsRetriedWithTheSameSequenceAndEveryRecordLandsOnceInOrder() {
+        TopicPartition p0 = new TopicPartition("two", 0);
+        TopicPartition p1 = new TopicPartition("two", 1);
+        fake.loseAnswers(p0, 3);
+        fake.loseAnswers(p1, 2);
+        List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+        Map<Integer, List<String>> sent;
+        try (var producer = producer(Map.of("batch.size", 300, "linger.ms", 0))) {
+            sent = sendToBoth(producer, 300, futures);
+            producer.flush();
+            futures.forEach(CompletableFuture::join);
+        }
+        assertThat(values(p0)).containsExactlyElementsOf(sent.get(0));
+        assertThat(values(p1)).containsExactlyElementsOf(sent.get(1));
+        for (int p = 0; p < 2; p++) {
+            int partition = p;
+            assertThat(futures.stream().map(CompletableFuture::join).filter(md -> md.partition() == partition)
+                    .map(RecordMetadata::offset).toList()).as("offsets of partition %d in send order", p)
+                    .isEqualTo(java.util.stream.LongStream.range(0, 300).boxed().toList());
+        }
+        assertThat(fake.maxConcurrentProduces(p0)).isEqualTo(1);
+    }
+
+    @Test
+    void withoutIdempotenceALostAnswerWritesTheBatchTwice() {
+        TopicPartition tp = new TopicPartition("t", 0);
+        fake.loseAnswers(tp, 1);
+        try (var producer = producer(Map.of("enable.idempotence", false))) {
+            producer.send(new ProducerRecord<>("t", "a")).join();
+        }
+        assertThat(values(tp)).containsExactly("a", "a");
+        assertThat(RecordBatch.producerId(fake.batches(tp).getFirst(), 0)).isEqualTo(RecordBatch.NO_PRODUCER_ID);
+        assertThat(fake.initProducerIdCalls()).isZero();
+    }
+
+    @Test
+    void theProducerAsksForItsIdOnceBeforeItsFirstSendAndNumbersEachPartitionFromZero() {
+        TopicPartition p0 = new TopicPartition("two", 0);
+        TopicPartition p1 = new TopicPartition("two", 1);
+        try (var producer = producer(Map.of("batch.size", 200, "linger.ms", 0))) {
+            assertThat(fake.initProducerIdCalls()).as("lazily").isZero();
+            List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+            sendToBoth(producer, 40, futures);
+            producer.flush();
+            futures.forEach(CompletableFuture::join);
+        }
+        assertThat(fake.initProducerIdCalls()).isEqualTo(1);
+        for (TopicPartition tp : List.of(p0, p1)) {
+            int expected = 0;
+            for (ByteBuffer b : fake.batches(tp)) {
+                assertThat(RecordBatch.producerId(b, 0)).isEqualTo(1001);
+                assertThat(RecordBatch.producerEpoch(b, 0)).isZero();
+                assertThat(RecordBatch.baseSequence(b, 0)).as("%s", tp).isEqualTo(expected);
+                expected += RecordBatch.recordCount(b, 0);
+            }
+            assertThat(expected).isEqualTo(40);
+        }
+    }
+
+    @Test
+    void aRetriableInitProducerIdFailureIsRetried() {
+        fake.failInitProducerId(ErrorCode.METADATA_UNAVAILABLE, ErrorCode.CAS_FAILED);
+        try (var producer = producer(Map.of())) {
+            assertThat(producer.send(new ProducerRecord<>("t", "a")).join().offset()).isZero();
+        }
+        assertThat(fake.initProducerIdCalls()).isEqualTo(3);
+    }
+
+    @Test
+    void aNonRetriableInitProducerIdFailureFailsTheWaitingRecordsSayingHowToProduceWithoutIdempotence() {
+        fake.failInitProducerId(ErrorCode.INVALID_REQUEST);
+        try (var producer = producer(Map.of())) {
+            assertThatThrownBy(() -> producer.send(new ProducerRecord<>("t", "a")).join())
+                    .cause().isInstanceOfSatisfying(StrataException.class, e -> {
+                        assertThat(e.reason()).isEqualTo(ErrorCode.INVALID_REQUEST);
+                        assertThat(e.getMessage()).contains("InitProducerId").contains("enable.idempotence=false");
+                    });
+            assertThat(producer.send(new ProducerRecord<>("t", "b")).join().offset()).as("asks again").isZero();
+        }
+    }
+
+    @Test
+    void outOfOrderSequenceFailsTheBatchNamingItsSequencesAndLaterRecordsGoOutUnderANewProducerId() {
+        TopicPartition tp = new TopicPartition("t", 0);
+        try (var producer = producer(Map.of())) {
+            assertThat(producer.send(new ProducerRecord<>("t", "a")).join().offset()).isZero();
+            fake.failProduces(tp, ErrorCode.OUT_OF_ORDER_SEQUENCE);
+            assertThatThrownBy(() -> producer.send(new ProducerRecord<>("t", "b")).join())
+                    .cause().isInstanceOfSatisfying(StrataException.class, e -> {
+                        assertThat(e.reason()).isEqualTo(ErrorCode.OUT_OF_ORDER_SEQUENCE);
+                        assertThat(e.retriable()).isFalse();
+                        assertThat(e.getMessage()).contains("producer id 1001").contains("sequences 1..1")
+                                .contains("another producer id");
+                    });
+            assertThat(producer.send(new ProducerRecord<>("t", "c")).join().offset()).isEqualTo(1);
+        }
+        assertThat(values(tp)).containsExactly("a", "c");
+        List<ByteBuffer> batches = fake.batches(tp);
+        assertThat(RecordBatch.producerId(batches.get(1), 0)).isEqualTo(1002);
+        assertThat(RecordBatch.baseSequence(batches.get(1), 0)).isZero();
+    }
+
+    @Test
+    void invalidProducerEpochAndUnknownProducerIdFailTheBatchWithTheirReason() {
+        TopicPartition tp = new TopicPartition("t", 0);
+        fake.failProduces(tp, ErrorCode.INVALID_PRODUCER_EPOCH, ErrorCode.UNKNOWN_PRODUCER_ID);
+        try (var producer = producer(Map.of())) {
+            assertThatThrownBy(() -> producer.send(new ProducerRecord<>("t", "a")).join()).cause()
+                    .isInstanceOfSatisfying(StrataException.class,
+                            e -> assertThat(e.reason()).isEqualTo(ErrorCode.INVALID_PRODUCER_EPOCH));
+            assertThatThrownBy(() -> producer.send(new ProducerRecord<>("t", "b")).join()).cause()
+                    .isInstanceOfSatisfying(StrataException.class,
+                            e -> assertThat(e.reason()).isEqualTo(ErrorCode.UNKNOWN_PRODUCER_ID));
+            assertThat(producer.send(new ProducerRecord<>("t", "c")).join().offset()).isZero();
+        }
+        assertThat(fake.initProducerIdCalls()).isEqualTo(3);
+    }
+
+    @Test
+    void duplicateSequenceCountsAsSuccessWithoutAnOffset() {
+        fake.failProduces(new TopicPartition("t", 0), ErrorCode.DUPLICATE_SEQUENCE);
+        try (var producer = producer(Map.of())) {
+            assertThat(producer.send(new ProducerRecord<>("t", "a")).join().offset()).isEqualTo(-1);
+        }
+    }
+}

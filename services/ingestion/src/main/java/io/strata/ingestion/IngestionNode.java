@@ -1,0 +1,114 @@
+package io.strata.ingestion;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.strata.ingestion.config.IngestionConfig;
+import io.strata.ingestion.publish.Publisher;
+import io.strata.proto.v1.NodeRole;
+import io.strata.proto.v1.RegisterNode;
+import io.strata.runtime.GrpcServer;
+import io.strata.runtime.HostPort;
+import io.strata.runtime.coordination.CoordinationChannels;
+import io.strata.runtime.coordination.CoordinationSession;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.stream.Collectors;
+
+/**
+ * An ingestion instance's life: once the gRPC server listens it registers with coordination
+ * (role INGESTION, so clients find it through GetMetadata's {@code ingestion_endpoints}) and
+ * forwards through its {@link Publisher}; it is ready while registered. On shutdown it first
+ * sends what it buffered (the leaders and coordination are still reachable), then leaves
+ * coordination.
+ */
+@Singleton
+public class IngestionNode {
+
+    private static final Logger LOG = Logger.getLogger(IngestionNode.class);
+
+    private final IngestionConfig config;
+    private final GrpcServer grpcServer;
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "strata-ingestion-timer");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile Publisher publisher;
+    private volatile CoordinationChannels channels;
+    private volatile CoordinationSession session;
+
+    public IngestionNode(IngestionConfig config, GrpcServer grpcServer) {
+        this.config = config;
+        this.grpcServer = grpcServer;
+    }
+
+    void onStart(@Observes @Priority(GrpcServer.STARTUP_PRIORITY + 20) StartupEvent event) {
+        start();
+    }
+
+    /** Sends what is buffered while the leaders (in standalone: this very process) still serve. */
+    void onShutdown(@Observes @Priority(GrpcServer.SHUTDOWN_PRIORITY - 20) ShutdownEvent event) {
+        stop();
+    }
+
+    public synchronized void start() {
+        if (publisher != null) {
+            return;
+        }
+        List<HostPort> coordination = config.coordinationEndpoints()
+                .orElseGet(() -> List.of(new HostPort("127.0.0.1", grpcServer.port())));
+        String bootstrap = coordination.stream().map(HostPort::toString).collect(Collectors.joining(","));
+        publisher = new Publisher(bootstrap, config);
+        HostPort advertised = grpcServer.advertised();
+        channels = new CoordinationChannels(coordination);
+        session = new CoordinationSession(channels, scheduler, RegisterNode.newBuilder()
+                .setRole(NodeRole.INGESTION)
+                .setInstanceId(config.instanceId())
+                .setHost(advertised.host())
+                .setPort(advertised.port())
+                .setSessionTimeoutMs(config.sessionTimeoutMs())
+                .setReady(true)
+                .build(), "ingestion " + config.instanceId());
+        session.start();
+        LOG.infof("ingestion %s on %s forwards to the cluster at %s", config.instanceId(), advertised, bootstrap);
+    }
+
+    public synchronized void stop() {
+        if (publisher != null) {
+            publisher.close();
+        }
+        if (session != null) {
+            session.close();
+        }
+        if (channels != null) {
+            channels.close();
+        }
+        scheduler.shutdownNow();
+    }
+
+    /** Registered with coordination: clients can find this instance. */
+    public boolean isReady() {
+        CoordinationSession s = session;
+        return s != null && s.registered();
+    }
+
+    /** The publisher; UNAVAILABLE before start. */
+    public Publisher publisher() {
+        Publisher p = publisher;
+        if (p == null) {
+            throw io.grpc.Status.UNAVAILABLE.withDescription("ingestion " + config.instanceId() + " is starting; retry shortly")
+                    .asRuntimeException();
+        }
+        return p;
+    }
+
+    public String instanceId() {
+        return config.instanceId();
+    }
+}

@@ -1,0 +1,145 @@
+package io.strata.ingestion.publish;
+
+import io.strata.client.CommonClientConfigs;
+import io.strata.client.StrataException;
+import io.strata.client.producer.ProducerConfig;
+import io.strata.client.producer.ProducerRecord;
+import io.strata.client.producer.RecordMetadata;
+import io.strata.client.producer.StrataProducer;
+import io.strata.client.serialization.ByteArraySerializer;
+import io.strata.ingestion.config.IngestionConfig;
+import io.strata.proto.StrataError;
+import io.strata.proto.v1.Acks;
+import io.strata.proto.v1.ErrorCode;
+import io.strata.proto.v1.PublishRecord;
+import io.strata.proto.v1.PublishResult;
+import io.strata.records.RecordHeader;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Forwards records to their partition leaders with the smart client's producer: one producer
+ * per acks level, shared by every request, so records of all thin clients are batched and
+ * compressed together per partition. Each record's future completes with where it landed or
+ * why it did not.
+ *
+ * <p>Backpressure: the producers' buffer memory is bounded ({@code strata.ingestion.buffer.memory});
+ * a record that finds it full within {@code max.block.ms} is refused with BUFFER_EXHAUSTED
+ * instead of queueing without bound. When that happens to the first record of a request the
+ * whole request is refused (gRPC RESOURCE_EXHAUSTED, with a retry-after trailer) and nothing of
+ * it was sent; later records of the request report it in their own result. Thread-safe.
+ */
+public final class Publisher implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Publisher.class);
+    /** Suggested back-off for a client refused for lack of buffer memory. */
+    public static final long RETRY_AFTER_MS = 100;
+
+    private final String bootstrap;
+    private final IngestionConfig config;
+    private final Map<Acks, StrataProducer<byte[], byte[]>> producers = new EnumMap<>(Acks.class);
+    private boolean closed;
+
+    public Publisher(String bootstrap, IngestionConfig config) {
+        this.bootstrap = bootstrap;
+        this.config = config;
+    }
+
+    /**
+     * Sends the records (already validated by {@link PublishValidation}) in order.
+     *
+     * @return one result per record, in request order, once every record has completed
+     * @throws io.grpc.StatusRuntimeException RESOURCE_EXHAUSTED when the first record finds no buffer memory
+     */
+    public CompletableFuture<List<PublishResult>> publish(List<PublishRecord> records, Acks acks) {
+        StrataProducer<byte[], byte[]> producer = producer(acks);
+        List<CompletableFuture<PublishResult>> results = new ArrayList<>(records.size());
+        for (int i = 0; i < records.size(); i++) {
+            CompletableFuture<RecordMetadata> sent = producer.send(toProducerRecord(records.get(i)));
+            if (i == 0 && sent.isCompletedExceptionally() && reasonOf(sent) == ErrorCode.BUFFER_EXHAUSTED) {
+                io.grpc.Metadata trailers = new io.grpc.Metadata();
+                trailers.put(StrataError.RETRY_AFTER_KEY, Long.toString(RETRY_AFTER_MS));
+                throw StrataError.exception(ErrorCode.BUFFER_EXHAUSTED, "ingestion " + config.instanceId()
+                        + " has no buffer memory left (strata.ingestion.buffer.memory=" + config.bufferMemory()
+                        + "); nothing of this request was sent: retry after " + RETRY_AFTER_MS + " ms", trailers);
+            }
+            results.add(sent.handle(Publisher::result));
+        }
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
+                .thenApply(done -> results.stream().map(CompletableFuture::join).toList());
+    }
+
+    private static ErrorCode reasonOf(CompletableFuture<?> failed) {
+        try {
+            failed.join();
+            return ErrorCode.ERROR_CODE_UNSPECIFIED;
+        } catch (CompletionException e) {
+            return e.getCause() instanceof StrataException se ? se.reason() : ErrorCode.ERROR_CODE_UNSPECIFIED;
+        }
+    }
+
+    private static PublishResult result(RecordMetadata metadata, Throwable failure) {
+        if (failure == null) {
+            return PublishResult.newBuilder().setPartition(metadata.partition()).setOffset(metadata.offset())
+                    .setTimestampMs(metadata.timestamp()).build();
+        }
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        ErrorCode reason = cause instanceof StrataException se ? se.reason() : ErrorCode.ERROR_CODE_UNSPECIFIED;
+        return PublishResult.newBuilder().setPartition(-1).setOffset(-1).setError(reason)
+                .setErrorMessage(cause.getMessage() != null ? cause.getMessage() : cause.toString()).build();
+    }
+
+    private static ProducerRecord<byte[], byte[]> toProducerRecord(PublishRecord r) {
+        List<RecordHeader> headers = r.getHeadersList().stream()
+                .map(h -> new RecordHeader(h.getKey(), h.getValue().toByteArray())).toList();
+        return new ProducerRecord<>(r.getTopic(), r.hasPartition() ? r.getPartition() : null,
+                r.getTimestampMs() > 0 ? r.getTimestampMs() : null,
+                r.hasKey() ? r.getKey().toByteArray() : null, r.getValue().toByteArray(), headers);
+    }
+
+    private synchronized StrataProducer<byte[], byte[]> producer(Acks acks) {
+        if (closed) {
+            throw io.grpc.Status.UNAVAILABLE.withDescription("ingestion " + config.instanceId()
+                    + " is shutting down; retry on another instance").asRuntimeException();
+        }
+        Acks level = acks == Acks.ACKS_UNSPECIFIED || acks == Acks.UNRECOGNIZED ? Acks.ACKS_ALL : acks;
+        return producers.computeIfAbsent(level, this::newProducer);
+    }
+
+    private StrataProducer<byte[], byte[]> newProducer(Acks acks) {
+        Map<String, Object> c = new HashMap<>();
+        c.put(CommonClientConfigs.BOOTSTRAP_SERVERS, bootstrap);
+        c.put(CommonClientConfigs.CLIENT_ID, config.instanceId() + "-" + acks.name().toLowerCase());
+        c.put(ProducerConfig.ACKS, switch (acks) {
+            case ACKS_NONE -> "0";
+            case ACKS_LEADER -> "1";
+            default -> "all";
+        });
+        c.put(ProducerConfig.BUFFER_MEMORY, config.bufferMemory());
+        c.put(ProducerConfig.BATCH_SIZE, config.batchSize());
+        c.put(ProducerConfig.LINGER_MS, config.lingerMs());
+        c.put(ProducerConfig.COMPRESSION_TYPE, config.compressionType());
+        c.put(ProducerConfig.DELIVERY_TIMEOUT_MS, config.deliveryTimeoutMs());
+        c.put(ProducerConfig.MAX_BLOCK_MS, config.maxBlockMs());
+        LOG.infof("ingestion %s: producer for %s to %s", config.instanceId(), acks, bootstrap);
+        return new StrataProducer<>(c, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** Sends what is buffered and waits for it, then closes the producers. */
+    @Override
+    public void close() {
+        List<StrataProducer<byte[], byte[]>> all;
+        synchronized (this) {
+            closed = true;
+            all = List.copyOf(producers.values());
+        }
+        all.forEach(StrataProducer::close);
+    }
+}
