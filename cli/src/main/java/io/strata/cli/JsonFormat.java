@@ -132,6 +132,19 @@ final class JsonFormat {
         return write(COMPACT, node);
     }
 
+    /**
+     * One acknowledged record of {@code produce --output json} on one line:
+     * {@code {"partition", "offset", "key", "value"}}; key and value as UTF-8 text, {@code null} when absent.
+     */
+    static String acknowledged(int partition, long offset, byte[] key, byte[] value) {
+        ObjectNode node = COMPACT.createObjectNode();
+        node.put("partition", partition);
+        node.put("offset", offset);
+        text(node, "key", key);
+        text(node, "value", value);
+        return write(COMPACT, node);
+    }
+
     private static void text(ObjectNode node, String field, byte[] bytes) {
         if (bytes == null) {
             node.putNull(field);

@@ -1,5 +1,11 @@
 package io.strata.cli;
 
+import io.strata.client.CommonClientConfigs;
+import io.strata.client.ingestion.IngestionPublisher;
+import io.strata.client.ingestion.PublishOutcome;
+import java.util.ArrayList;
+import java.util.List;
+
 import io.strata.client.admin.StrataAdmin;
 import io.strata.client.producer.ProducerConfig;
 import io.strata.client.producer.ProducerRecord;
@@ -18,10 +24,13 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,7 +38,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * {@code strata produce TOPIC}: one record per stdin line until EOF, then a flush. A failed
  * record is reported on stderr with its line number and reason and the command goes on; the
- * exit code is 1 when any record failed, else 0.
+ * exit code is 1 when any record failed, else 0. {@code --via ingestion} sends through an
+ * ingestion instance instead of straight to the leaders; {@code --output json} prints each
+ * acknowledged record, one JSON object per line, as its acknowledgement arrives.
  */
 @Command(name = "produce", mixinStandardHelpOptions = true,
         description = "Send each line of stdin as a record to TOPIC.")
@@ -62,6 +73,22 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--producer-property", paramLabel = "KEY=VALUE", description = "Any producer config; repeatable.")
     Map<String, String> producerProperties = new LinkedHashMap<>();
 
+    @Option(names = "--via", paramLabel = "direct|ingestion", defaultValue = "direct", converter = ViaConverter.class,
+            description = "direct: the client sends to each partition's leader (default); ingestion: through an "
+                    + "ingestion instance, which partitions, batches and forwards.")
+    String via;
+
+    @Option(names = "--client-id", paramLabel = "ID", description = "The client id (quotas, logs). Default: strata-cli.")
+    String clientId;
+
+    @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", defaultValue = "text",
+            description = "text (nothing on success) or json: one line per acknowledged record, "
+                    + "{\"partition\", \"offset\", \"key\", \"value\"}.")
+    OutputFormat output;
+
+    /** Records per Publish request with {@code --via ingestion}. */
+    static final int PUBLISH_CHUNK = 500;
+
     @Override
     public Integer call() throws IOException {
         StrataCli cli = StrataCli.of(spec);
@@ -71,7 +98,13 @@ final class ProduceCommand implements Callable<Integer> {
             admin.describeTopic(topic);
         }
         Map<String, Object> config = Clients.baseConfig(cli.bootstrap());
+        if (clientId != null) {
+            config.put(CommonClientConfigs.CLIENT_ID, clientId);
+        }
         config.put(ProducerConfig.ACKS, acks);
+        if (via.equals("ingestion")) {
+            return viaIngestion(cli, config, err);
+        }
         config.put(ProducerConfig.COMPRESSION_TYPE, compression);
         if (lingerMs != null) {
             config.put(ProducerConfig.LINGER_MS, lingerMs);
@@ -95,9 +128,13 @@ final class ProduceCommand implements Callable<Integer> {
                     continue;
                 }
                 try {
-                    producer.send(new ProducerRecord<>(topic, record.get().key(), record.get().value()))
+                    byte[] key = record.get().key();
+                    byte[] value = record.get().value();
+                    producer.send(new ProducerRecord<>(topic, key, value))
                             .whenComplete((metadata, failure) -> {
-                                if (failure != null) {
+                                if (failure == null) {
+                                    acknowledged(metadata.partition(), metadata.offset(), key, value);
+                                } else {
                                     Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                                             ? failure.getCause() : failure;
                                     report(err, failed, lineNo, StrataCli.errorLine(cause).substring("Error: ".length()));
@@ -111,6 +148,64 @@ final class ProduceCommand implements Callable<Integer> {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
+        return finish(err, failed, lines);
+    }
+
+    /** {@code --via ingestion}: chunks of lines as Publish requests, each answered record by record. */
+    private int viaIngestion(StrataCli cli, Map<String, Object> config, PrintWriter err) throws IOException {
+        config.keySet().retainAll(Set.of(CommonClientConfigs.BOOTSTRAP_SERVERS, CommonClientConfigs.CLIENT_ID,
+                ProducerConfig.ACKS));
+        AtomicLong failed = new AtomicLong();
+        long lines = 0;
+        try (IngestionPublisher publisher = new IngestionPublisher(config)) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(cli.stdin(), StandardCharsets.UTF_8));
+            List<ProducerRecord<byte[], byte[]>> chunk = new ArrayList<>();
+            List<Long> chunkLines = new ArrayList<>();
+            String line;
+            while (true) {
+                line = in.readLine();
+                if (line != null) {
+                    long lineNo = ++lines;
+                    Optional<KeyedLine> record = KeyedLine.parse(line, keySeparator);
+                    if (record.isEmpty()) {
+                        report(err, failed, lineNo, "no key separator '" + keySeparator + "' in the line (INVALID_RECORD)");
+                        continue;
+                    }
+                    chunk.add(new ProducerRecord<>(topic, record.get().key(), record.get().value()));
+                    chunkLines.add(lineNo);
+                }
+                if (!chunk.isEmpty() && (line == null || chunk.size() == PUBLISH_CHUNK)) {
+                    List<PublishOutcome> outcomes = publisher.publish(chunk);
+                    for (int i = 0; i < outcomes.size(); i++) {
+                        PublishOutcome o = outcomes.get(i);
+                        if (o.succeeded()) {
+                            acknowledged(o.metadata().partition(), o.metadata().offset(), chunk.get(i).key(), chunk.get(i).value());
+                        } else {
+                            report(err, failed, chunkLines.get(i), StrataCli.errorLine(o.error()).substring("Error: ".length()));
+                        }
+                    }
+                    chunk.clear();
+                    chunkLines.clear();
+                }
+                if (line == null) {
+                    break;
+                }
+            }
+        }
+        return finish(err, failed, lines);
+    }
+
+    private void acknowledged(int partition, long offset, byte[] key, byte[] value) {
+        if (output != OutputFormat.json) {
+            return;
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        synchronized (out) {
+            out.println(JsonFormat.acknowledged(partition, offset, key, value));
+        }
+    }
+
+    private static int finish(PrintWriter err, AtomicLong failed, long lines) {
         if (failed.get() > 0) {
             synchronized (err) {
                 err.println("Error: " + failed.get() + " of " + lines + " records failed");
@@ -136,6 +231,18 @@ final class ProduceCommand implements Callable<Integer> {
             String v = value.trim().toLowerCase(Locale.ROOT);
             if (!v.equals("0") && !v.equals("1") && !v.equals("all") && !v.equals("-1")) {
                 throw new CommandLine.TypeConversionException("expected 0, 1, all or -1 but was '" + value + "'");
+            }
+            return v;
+        }
+    }
+
+    /** Accepts direct and ingestion. */
+    static final class ViaConverter implements CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            String v = value.trim().toLowerCase(Locale.ROOT);
+            if (!v.equals("direct") && !v.equals("ingestion")) {
+                throw new CommandLine.TypeConversionException("expected direct or ingestion but was '" + value + "'");
             }
             return v;
         }

@@ -103,6 +103,33 @@ class StandaloneCliIT {
     }
 
     @Test
+    void produceThroughIngestionPrintsEveryAcknowledgedRecordAsJson() throws Exception {
+        assertThat(strata(null, "topic", "create", "thin", "--partitions", "2").exitCode()).isZero();
+        for (String via : List.of("ingestion", "direct")) {
+            Cli.Result r = strata("k1:v1\nk2:v2\nk1:v3\n", "produce", "thin", "--key-separator", ":", "--via", via,
+                    "--client-id", "cli-it", "--output", "json");
+            assertThat(r.exitCode()).as(r.stderr()).isZero();
+            List<JsonNode> acks = r.stdoutLines().stream().map(l -> {
+                try {
+                    return JSON.readTree(l);
+                } catch (Exception e) {
+                    throw new AssertionError(l, e);
+                }
+            }).toList();
+            assertThat(acks).extracting(n -> n.get("value").asText()).containsExactlyInAnyOrder("v1", "v2", "v3");
+            // Same key, same partition, whichever door the records took.
+            JsonNode first = acks.stream().filter(n -> n.get("value").asText().equals("v1")).findFirst().orElseThrow();
+            JsonNode third = acks.stream().filter(n -> n.get("value").asText().equals("v3")).findFirst().orElseThrow();
+            assertThat(third.get("partition").asInt()).isEqualTo(first.get("partition").asInt());
+            assertThat(third.get("offset").asLong()).isGreaterThan(first.get("offset").asLong());
+            assertThat(first.get("key").asText()).isEqualTo("k1");
+        }
+        Cli.Result unknown = strata("x\n", "produce", "no-such-topic", "--via", "ingestion");
+        assertThat(unknown.exitCode()).isEqualTo(1);
+        assertThat(unknown.stderr()).contains("UNKNOWN_TOPIC_OR_PARTITION");
+    }
+
+    @Test
     void topicListJsonIsOneDocument() throws Exception {
         assertThat(strata(null, "topic", "create", "listed", "--partitions", "2").exitCode()).isZero();
         Cli.Result list = strata(null, "topic", "list", "--output", "json");

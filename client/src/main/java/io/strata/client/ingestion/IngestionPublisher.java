@@ -1,0 +1,171 @@
+package io.strata.client.ingestion;
+
+import com.google.protobuf.ByteString;
+import io.grpc.StatusRuntimeException;
+import io.strata.client.CommonClientConfigs;
+import io.strata.client.StrataException;
+import io.strata.client.admin.StrataAdmin;
+import io.strata.client.internal.Address;
+import io.strata.client.internal.ChannelPool;
+import io.strata.client.internal.ClientConfig;
+import io.strata.client.internal.Errors;
+import io.strata.client.producer.ProducerConfig;
+import io.strata.client.producer.ProducerRecord;
+import io.strata.client.producer.RecordMetadata;
+import io.strata.proto.v1.Acks;
+import io.strata.proto.v1.ErrorCode;
+import io.strata.proto.v1.Header;
+import io.strata.proto.v1.IngestionGrpc;
+import io.strata.proto.v1.PublishRecord;
+import io.strata.proto.v1.PublishRequest;
+import io.strata.proto.v1.PublishResponse;
+import io.strata.proto.v1.PublishResult;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A thin client: hands records to an ingestion instance (found through coordination's
+ * metadata, {@code ingestion_endpoints}), which picks partitions, batches, compresses and
+ * forwards them to the leaders, and answers each record with where it landed.
+ *
+ * <p>Config: {@code bootstrap.servers} (coordination), {@code client.id}, {@code acks}
+ * ({@code 0}, {@code 1}, {@code all}; default all), {@code request.timeout.ms} (how long one
+ * {@link #publish} may take, retries included). An unreachable instance is left for the next
+ * one; an instance out of buffer memory ({@code BUFFER_EXHAUSTED}) is asked again after the
+ * delay it advises. Records refused for their own reason come back in their
+ * {@link PublishOutcome}. Not thread-safe: one caller at a time.
+ *
+ * <pre>{@code
+ * try (var publisher = new IngestionPublisher(Map.of("bootstrap.servers", "127.0.0.1:9092"))) {
+ *     List<PublishOutcome> outcomes = publisher.publish(List.of(new ProducerRecord<>("events", key, value)));
+ * }
+ * }</pre>
+ */
+public final class IngestionPublisher implements AutoCloseable {
+
+    private static final long RETRY_MS = 100;
+
+    private final StrataAdmin admin;
+    private final ChannelPool channels;
+    private final String clientId;
+    private final Acks acks;
+    private final int requestTimeoutMs;
+    private List<Address> endpoints = List.of();
+    private int next;
+
+    /** @throws IllegalArgumentException for an invalid config value */
+    public IngestionPublisher(Map<String, ?> configs) {
+        ClientConfig c = new ClientConfig(configs, Set.of(ProducerConfig.ACKS), "ingestion publisher");
+        this.clientId = c.clientId();
+        this.requestTimeoutMs = c.requestTimeoutMs();
+        this.acks = switch (c.string(ProducerConfig.ACKS, "all")) {
+            case "0" -> Acks.ACKS_NONE;
+            case "1" -> Acks.ACKS_LEADER;
+            case "all", "-1" -> Acks.ACKS_ALL;
+            default -> throw new IllegalArgumentException("invalid acks: expected 0, 1 or all");
+        };
+        this.admin = new StrataAdmin(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS, configs.get(CommonClientConfigs.BOOTSTRAP_SERVERS),
+                CommonClientConfigs.CLIENT_ID, clientId, CommonClientConfigs.REQUEST_TIMEOUT_MS, requestTimeoutMs));
+        this.channels = new ChannelPool(clientId);
+    }
+
+    /**
+     * Publishes the records as one request and waits for every answer.
+     *
+     * @return one outcome per record, in order
+     * @throws StrataException when the request as a whole failed: no ingestion instance, a
+     *                         malformed request ({@code INVALID_REQUEST}, {@code INVALID_TOPIC}),
+     *                         or no instance answered within {@code request.timeout.ms}
+     */
+    public List<PublishOutcome> publish(List<ProducerRecord<byte[], byte[]>> records) {
+        PublishRequest request = toRequest(records);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(requestTimeoutMs);
+        StrataException last = null;
+        while (System.nanoTime() < deadline) {
+            Address target = endpoint();
+            long leftMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+            try {
+                PublishResponse response = IngestionGrpc.newBlockingStub(channels.channel(target))
+                        .withDeadlineAfter(leftMs, TimeUnit.MILLISECONDS).publish(request);
+                return outcomes(records, response);
+            } catch (StatusRuntimeException e) {
+                last = Errors.toStrataException(e, "ingestion " + target);
+                if (last.reason() == ErrorCode.BUFFER_EXHAUSTED) {
+                    sleep(RETRY_MS);
+                } else if (last.reason() == ErrorCode.ERROR_CODE_UNSPECIFIED && last.retriable()) {
+                    next++; // unreachable or shutting down: the next instance, with a fresh list
+                    endpoints = List.of();
+                } else {
+                    throw last;
+                }
+            }
+        }
+        throw last != null ? last : new StrataException(ErrorCode.REQUEST_TIMED_OUT,
+                "no ingestion instance answered within " + requestTimeoutMs + " ms (request.timeout.ms)");
+    }
+
+    private Address endpoint() {
+        if (endpoints.isEmpty()) {
+            endpoints = admin.clusterMetadata().ingestionEndpoints().stream().map(Address::parse).toList();
+            if (endpoints.isEmpty()) {
+                throw new StrataException(ErrorCode.NOT_ENOUGH_NODES,
+                        "no ingestion instance is registered with the cluster: start one, or produce directly");
+            }
+        }
+        return endpoints.get(Math.floorMod(next, endpoints.size()));
+    }
+
+    private PublishRequest toRequest(List<ProducerRecord<byte[], byte[]>> records) {
+        PublishRequest.Builder request = PublishRequest.newBuilder().setAcks(acks).setClientId(clientId);
+        for (ProducerRecord<byte[], byte[]> r : records) {
+            PublishRecord.Builder b = PublishRecord.newBuilder().setTopic(r.topic())
+                    .setValue(r.value() == null ? ByteString.EMPTY : ByteString.copyFrom(r.value()));
+            if (r.key() != null) {
+                b.setKey(ByteString.copyFrom(r.key()));
+            }
+            if (r.partition() != null) {
+                b.setPartition(r.partition());
+            }
+            if (r.timestamp() != null) {
+                b.setTimestampMs(r.timestamp());
+            }
+            r.headers().forEach(h -> b.addHeaders(Header.newBuilder().setKey(h.key())
+                    .setValue(h.value() == null ? ByteString.EMPTY : ByteString.copyFrom(h.value()))));
+            request.addRecords(b);
+        }
+        return request.build();
+    }
+
+    private static List<PublishOutcome> outcomes(List<ProducerRecord<byte[], byte[]>> records, PublishResponse response) {
+        List<PublishOutcome> outcomes = new ArrayList<>(records.size());
+        for (int i = 0; i < records.size(); i++) {
+            PublishResult r = response.getResults(i);
+            if (r.getError() == ErrorCode.ERROR_CODE_UNSPECIFIED) {
+                outcomes.add(new PublishOutcome(new RecordMetadata(records.get(i).topic(), r.getPartition(), r.getOffset(),
+                        r.getTimestampMs()), null));
+            } else {
+                outcomes.add(new PublishOutcome(null, new StrataException(r.getError(), r.getErrorMessage())));
+            }
+        }
+        return outcomes;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StrataException(ErrorCode.REQUEST_TIMED_OUT, "interrupted while publishing");
+        }
+    }
+
+    @Override
+    public void close() {
+        channels.close();
+        admin.close();
+    }
+}
