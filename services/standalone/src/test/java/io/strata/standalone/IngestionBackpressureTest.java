@@ -82,7 +82,7 @@ class IngestionBackpressureTest {
                     .isEqualTo(ErrorCode.ERROR_CODE_UNSPECIFIED);
 
             var admitted = async.publish(records(topic, 9, 100_000)); // ~900 KB held for the linger
-            Thread.sleep(500); // nothing observable says the async request is buffered; it takes milliseconds
+            await().atMost(Duration.ofSeconds(2)).until(() -> ingestionNode.publisher().pendingRecords() == 9);
 
             assertThatThrownBy(() -> IngestionGrpc.newBlockingStub(channel).publish(records(topic, 2, 200_000)))
                     .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Forwards records to their partition leaders with the smart client's producer: one producer
@@ -45,6 +46,7 @@ public final class Publisher implements AutoCloseable {
     private final String bootstrap;
     private final IngestionConfig config;
     private final Map<Acks, StrataProducer<byte[], byte[]>> producers = new EnumMap<>(Acks.class);
+    private final AtomicLong pending = new AtomicLong();
     private boolean closed;
 
     public Publisher(String bootstrap, IngestionConfig config) {
@@ -70,10 +72,19 @@ public final class Publisher implements AutoCloseable {
                         + " has no buffer memory left (strata.ingestion.buffer.memory=" + config.bufferMemory()
                         + "); nothing of this request was sent: retry after " + RETRY_AFTER_MS + " ms", trailers);
             }
-            results.add(sent.handle(Publisher::result));
+            pending.incrementAndGet();
+            results.add(sent.handle((metadata, failure) -> {
+                pending.decrementAndGet();
+                return result(metadata, failure);
+            }));
         }
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
                 .thenApply(done -> results.stream().map(CompletableFuture::join).toList());
+    }
+
+    /** Records handed to the producers and not yet acknowledged or failed: this instance's backlog. */
+    public long pendingRecords() {
+        return pending.get();
     }
 
     private static ErrorCode reasonOf(CompletableFuture<?> failed) {
