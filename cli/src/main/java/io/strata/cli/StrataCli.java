@@ -28,7 +28,7 @@ import java.util.logging.Logger;
  */
 @Command(name = "strata", mixinStandardHelpOptions = true, versionProvider = StrataCli.Version.class,
         description = "Strata command line: topics, producing and consuming.",
-        subcommands = {TopicCommand.class, ProduceCommand.class, ConsumeCommand.class, ClusterCommand.class})
+        subcommands = {TopicCommand.class, ProduceCommand.class, ConsumeCommand.class, ClusterCommand.class, io.strata.cli.perf.PerfCommand.class})
 public final class StrataCli {
 
     /** The environment variable giving the default bootstrap address. */
