@@ -56,7 +56,7 @@ public class StorageConfig {
         }
         this.coordinationEndpoints = config.getOptionalValue("strata.coordination.endpoints", String.class)
                 .filter(s -> !s.isBlank())
-                .map(s -> Arrays.stream(s.split(",")).map(String::trim).filter(v -> !v.isEmpty()).map(HostPort::parse).toList());
+                .map(HostPort::parseList);
         this.rack = config.getOptionalValue("strata.rack", String.class).orElse("");
         this.sessionTimeoutMs = config.getOptionalValue("strata.session.timeout.ms", Integer.class).orElse(6000);
         if (sessionTimeoutMs < 1000) {
