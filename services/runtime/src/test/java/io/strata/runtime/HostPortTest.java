@@ -29,4 +29,12 @@ class HostPortTest {
         assertThatThrownBy(() -> HostPort.parse("h:x")).hasMessageContaining("non-numeric");
         assertThatThrownBy(() -> HostPort.parse("h:70000")).hasMessageContaining("outside 0..65535");
     }
+
+    @Test
+    void parsesACommaSeparatedListSkippingBlanks() {
+        assertThat(HostPort.parseList(" a:1, PLAINTEXT://b:2,,c:3 ,"))
+                .containsExactly(new HostPort("a", 1), new HostPort("b", 2), new HostPort("c", 3));
+        assertThat(HostPort.parseList(" , ")).isEmpty();
+        assertThatThrownBy(() -> HostPort.parseList("a:1,b")).hasMessageContaining("'b' is not host:port");
+    }
 }
