@@ -50,6 +50,10 @@ function ratio(key, c,   s, k) {
   s = median(v["strata", key, c]); k = median(v["kafka", key, c])
   return (s == "" || k == "" || k == 0) ? "NA" : sprintf("**%.2f×**", s / k)
 }
+function ratio2(skey, kkey, c,   s, k) {
+  s = median(v["strata", skey, c]); k = median(v["kafka", kkey, c])
+  return (s == "" || k == "" || k == 0) ? "NA" : sprintf("**%.2f×**", s / k)
+}
 function configOf(key) { split(key, p, SUBSEP); return p[2] }
 function sectionOf(key) { split(key, p, SUBSEP); return p[1] }
 
@@ -74,6 +78,18 @@ function report(   i, k, s, sys) {
     printf "| %s | %s | %s | %s | %s | %s | %s | %s / %s / %s | %s / %s / %s |\n", configOf(k),
       cell("strata", k, 13, 0), cell("kafka", k, 13, 0), ratio(k, 13), cell("strata", k, 17, 1), cell("kafka", k, 17, 1), ratio(k, 17),
       cell("strata", k, 15, 1), cell("strata", k, 16, 1), cell("strata", k, 18, 1), cell("kafka", k, 15, 1), cell("kafka", k, 16, 1), cell("kafka", k, 18, 1)
+  }
+  print ""
+  print "### Through the ingestion service (thin client) vs Kafka's producer, same workload"
+  print ""
+  print "| workload | Strata via ingestion rec/s | Kafka rec/s | Strata/Kafka | steady: Strata rec/s | steady: Kafka rec/s | steady: Strata/Kafka | Strata p99 ms | Kafka p99 ms |"
+  print "|---|---|---|---|---|---|---|---|---|"
+  for (i = 1; i <= nkeys; i++) {
+    k = order[i]; if (sectionOf(k) != "i") continue
+    ka = "a" SUBSEP configOf(k)
+    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", configOf(k),
+      cell("strata", k, 6, 0), cell("kafka", ka, 6, 0), ratio2(k, ka, 6),
+      cell("strata", k, 13, 0), cell("kafka", ka, 13, 0), ratio2(k, ka, 13), cell("strata", k, 10, 1), cell("kafka", ka, 10, 1)
   }
   print ""
   print "### Consumer (from the beginning; Kafka: ConsumerPerformance fetch rate, excl. group join)"

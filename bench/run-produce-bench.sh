@@ -4,6 +4,9 @@
 # one invocation on this machine, with the workloads of Kafka's baseline (../shared/bench/kafka):
 #   (a) producer: N x 100 B, --throughput -1, --warmup-records W, batch.size=65536 linger.ms=5,
 #       partitions in PARTS x acks in ACKS_LIST x compression in COMPS (default 1 6 / 1 all / none lz4);
+#   (i) Strata only: the same N records through the ingestion service (`perf produce --via ingestion`,
+#       a thin client with INGESTION_IN_FLIGHT requests of INGESTION_RECORDS_PER_REQUEST records in
+#       flight; the service batches with its own settings: lz4, so lz4 workloads only; INGESTION=0 skips);
 #   (c) consumer: reads back the N records of each acks=all topic of (a) from the beginning.
 # Per repetition and system: a fresh server (Strata: the standalone on a free port, data in a temp
 # dir; Kafka: ../shared/bench/kafka/broker.sh), a discarded server warm-up of SERVER_WARMUP_N
@@ -53,6 +56,11 @@ NOISE_CORES="${NOISE_CORES:-0.50}"
 MAX_TRIES="${MAX_TRIES:-3}"
 TOOL_TIMEOUT="${TOOL_TIMEOUT:-600}"
 JFR="${JFR:-0}"
+# (i) Strata through the ingestion service (thin client, `perf produce --via ingestion`), lz4 only (the
+# service's compression), compared with Kafka's (a) row of the same workload.
+INGESTION="${INGESTION:-1}"
+INGESTION_RECORDS_PER_REQUEST="${INGESTION_RECORDS_PER_REQUEST:-2000}"
+INGESTION_IN_FLIGHT="${INGESTION_IN_FLIGHT:-4}"
 STRATA_PRODUCER_PROPS="${STRATA_PRODUCER_PROPS:-}"
 KAFKA_PRODUCER_PROPS="${KAFKA_PRODUCER_PROPS:-}"
 KAFKA_BENCH="${KAFKA_BENCH:-$(cd "$STRATA_HOME/.." && pwd)/shared/bench/kafka}"
@@ -272,6 +280,15 @@ produce() {  # name topic n warmup acks comp   (sets the globals of run_measured
   fi
 }
 
+produce_via_ingestion() {  # name topic n warmup acks   (Strata only; compression is the ingestion service's: lz4)
+  local name="$1" topic="$2" n="$3" wu="$4" acks="$5"
+  local wu_args=(); (( wu > 0 )) && wu_args=(--warmup-records "$wu")
+  strata_cmd "$(tool_jfr_opts "$name")"
+  run_measured "$name" "${CMD[@]}" perf produce --via ingestion --topic "$topic" --records "$n" \
+    --record-size "$RECORD_SIZE" --throughput -1 "${wu_args[@]}" --acks "$acks" \
+    --records-per-request "$INGESTION_RECORDS_PER_REQUEST" --requests-in-flight "$INGESTION_IN_FLIGHT" --output json
+}
+
 produce_fields() {  # name -> whole<TAB>steady (7 + 7 fields)
   local f="$RAW/$1.txt" whole steady
   if [[ "$CURRENT" == strata ]]; then
@@ -338,6 +355,23 @@ run_system() {
       log "  noisy run (others used > $NOISE_CORES cores on average); try $try of $MAX_TRIES"
     done
   done; done; done
+  if [[ "$CURRENT" == strata && "$INGESTION" == 1 && " $COMPS " == *" lz4 "* ]]; then
+    for p in $PARTS; do for a in $ACKS_LIST; do
+      for try in $(seq 1 "$MAX_TRIES"); do
+        t="i-p$p-acks$a-lz4-r$rep"; (( try > 1 )) && t="$t-try$try"
+        name="${CURRENT}_$t"
+        create_topic "$t" "$p"
+        jfr_start "$t"
+        produce_via_ingestion "$name" "$t" "$N" "$WARMUP" "$a"
+        jfr_stop "$t"
+        check_noise
+        row "$CURRENT" i "${RECORD_SIZE}B p=$p acks=$a lz4" "$(produce_fields "$name")"
+        log "  (i) via ingestion p=$p acks=$a lz4: $(tail -1 "$TSV" | cut -f5-11 | tr '\t' ' ')  [bg ${BG} cores before, ${OTHER_CPU} core-s by others during ${WALL}s, waited ${WAITED}s]"
+        if [[ "$NOISY" == 0 ]]; then break; fi
+        log "  noisy run (others used > $NOISE_CORES cores on average); try $try of $MAX_TRIES"
+      done
+    done; done
+  fi
   if [[ " $ACKS_LIST " == *" all "* ]]; then a=all; else a="${ACKS_LIST%% *}"; fi
   for p in $PARTS; do for c in $COMPS; do
     t="${written["$p $a $c"]}"
@@ -360,7 +394,7 @@ snapshot_strata
 mkdir -p "$OUT/jfr"
 {
   echo "date_utc: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "params: REPS=$REPS N=$N WARMUP=$WARMUP SERVER_WARMUP_N=$SERVER_WARMUP_N PARTS='$PARTS' ACKS_LIST='$ACKS_LIST' COMPS='$COMPS' RECORD_SIZE=$RECORD_SIZE BATCH_SIZE=$BATCH_SIZE LINGER_MS=$LINGER_MS SYSTEMS='$SYSTEMS' JFR=$JFR NOISE_CORES=$NOISE_CORES MAX_TRIES=$MAX_TRIES STRATA_PRODUCER_PROPS='$STRATA_PRODUCER_PROPS' KAFKA_PRODUCER_PROPS='$KAFKA_PRODUCER_PROPS'"
+  echo "params: REPS=$REPS N=$N WARMUP=$WARMUP SERVER_WARMUP_N=$SERVER_WARMUP_N PARTS='$PARTS' ACKS_LIST='$ACKS_LIST' COMPS='$COMPS' RECORD_SIZE=$RECORD_SIZE BATCH_SIZE=$BATCH_SIZE LINGER_MS=$LINGER_MS SYSTEMS='$SYSTEMS' INGESTION=$INGESTION INGESTION_RECORDS_PER_REQUEST=$INGESTION_RECORDS_PER_REQUEST INGESTION_IN_FLIGHT=$INGESTION_IN_FLIGHT JFR=$JFR NOISE_CORES=$NOISE_CORES MAX_TRIES=$MAX_TRIES STRATA_PRODUCER_PROPS='$STRATA_PRODUCER_PROPS' KAFKA_PRODUCER_PROPS='$KAFKA_PRODUCER_PROPS'"
   echo "strata_java: $("$STRATA_JAVA_HOME/bin/java" -version 2>&1 | head -1)"
   echo "strata_server_opts: $STRATA_SERVER_OPTS"
   echo "strata_tool_opts: $STRATA_TOOL_OPTS"

@@ -10,6 +10,7 @@ import io.strata.cli.cluster.ManagedProcess;
 import io.strata.cli.cluster.ProcessStatus;
 import io.strata.client.NodeInfo;
 import io.strata.client.PartitionInfo;
+import io.strata.client.admin.ClientQuota;
 import io.strata.client.admin.ClusterDescription;
 import io.strata.client.admin.TopicDescription;
 import io.strata.client.admin.TopicListing;
@@ -18,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 
 /**
@@ -70,6 +72,35 @@ final class JsonFormat {
             node.put("replicationFactor", t.replicationFactor());
         }
         return write(MAPPER, root);
+    }
+
+    /**
+     * {@code {"quotas": [{"client_id" (null for the default entity), "default", "producer_byte_rate",
+     * "consumer_byte_rate"}]}}; a rate is null when not set. Named as Kafka's quota configs.
+     */
+    static String quotaList(List<ClientQuota> quotas) {
+        ObjectNode root = MAPPER.createObjectNode();
+        ArrayNode array = root.putArray("quotas");
+        for (ClientQuota q : quotas) {
+            ObjectNode node = array.addObject();
+            if (q.isDefault()) {
+                node.putNull("client_id");
+            } else {
+                node.put("client_id", q.clientId().get());
+            }
+            node.put("default", q.isDefault());
+            rate(node, "producer_byte_rate", q.producerByteRate());
+            rate(node, "consumer_byte_rate", q.consumerByteRate());
+        }
+        return write(MAPPER, root);
+    }
+
+    private static void rate(ObjectNode node, String field, OptionalLong rate) {
+        if (rate.isPresent()) {
+            node.put(field, rate.getAsLong());
+        } else {
+            node.putNull(field);
+        }
     }
 
     /** {@code {"clusterId", "nodes": [{"id", "host", "port", "rack"}]}}. */

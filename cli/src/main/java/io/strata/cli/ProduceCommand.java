@@ -1,6 +1,8 @@
 package io.strata.cli;
 
 import io.strata.client.CommonClientConfigs;
+import io.strata.client.StrataException;
+import io.strata.client.ingestion.AckMode;
 import io.strata.client.ingestion.IngestionPublisher;
 import io.strata.client.ingestion.PublishOutcome;
 import java.util.ArrayList;
@@ -39,8 +41,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code strata produce TOPIC}: one record per stdin line until EOF, then a flush. A failed
  * record is reported on stderr with its line number and reason and the command goes on; the
  * exit code is 1 when any record failed, else 0. {@code --via ingestion} sends through an
- * ingestion instance instead of straight to the leaders; {@code --output json} prints each
- * acknowledged record, one JSON object per line, as its acknowledgement arrives.
+ * ingestion instance instead of straight to the leaders, in Publish requests of the lines read so
+ * far (at most {@value #PUBLISH_CHUNK}, sent as soon as stdin has no further line ready, so a
+ * slow writer's records do not wait for later ones); {@code --output json} prints each
+ * acknowledged record, one JSON object per line, as its acknowledgement arrives (flushed per line,
+ * so a reader of a long-running producer sees each one at once). {@code --ack spooled} (with
+ * {@code --via ingestion}) has each request answered once the instance stored it in its spool, to
+ * forward it later: the JSON lines then carry offset -1.
  */
 @Command(name = "produce", mixinStandardHelpOptions = true,
         description = "Send each line of stdin as a record to TOPIC.")
@@ -78,12 +85,17 @@ final class ProduceCommand implements Callable<Integer> {
                     + "ingestion instance, which partitions, batches and forwards.")
     String via;
 
+    @Option(names = "--ack", paramLabel = "committed|spooled", defaultValue = "committed", converter = AckConverter.class,
+            description = "With --via ingestion: committed answers once the log acknowledged each record (default); "
+                    + "spooled once the ingestion instance stored it on its disk, to forward it later (offset -1).")
+    AckMode ack;
+
     @Option(names = "--client-id", paramLabel = "ID", description = "The client id (quotas, logs). Default: strata-cli.")
     String clientId;
 
     @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", defaultValue = "text",
             description = "text (nothing on success) or json: one line per acknowledged record, "
-                    + "{\"partition\", \"offset\", \"key\", \"value\"}.")
+                    + "{\"partition\", \"offset\", \"key\", \"value\"} (offset -1 with --ack spooled).")
     OutputFormat output;
 
     /** Records per Publish request with {@code --via ingestion}. */
@@ -91,6 +103,10 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (ack == AckMode.SPOOLED && !via.equals("ingestion")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--ack spooled needs --via ingestion: only an"
+                    + " ingestion instance has a spool");
+        }
         StrataCli cli = StrataCli.of(spec);
         PrintWriter err = spec.commandLine().getErr();
         // Fail fast (unknown topic, unreachable server) before reading stdin.
@@ -174,16 +190,9 @@ final class ProduceCommand implements Callable<Integer> {
                     chunk.add(new ProducerRecord<>(topic, record.get().key(), record.get().value()));
                     chunkLines.add(lineNo);
                 }
-                if (!chunk.isEmpty() && (line == null || chunk.size() == PUBLISH_CHUNK)) {
-                    List<PublishOutcome> outcomes = publisher.publish(chunk);
-                    for (int i = 0; i < outcomes.size(); i++) {
-                        PublishOutcome o = outcomes.get(i);
-                        if (o.succeeded()) {
-                            acknowledged(o.metadata().partition(), o.metadata().offset(), chunk.get(i).key(), chunk.get(i).value());
-                        } else {
-                            report(err, failed, chunkLines.get(i), StrataCli.errorLine(o.error()).substring("Error: ".length()));
-                        }
-                    }
+                // Publish a full chunk, the last one, or what was read once stdin has nothing more ready.
+                if (!chunk.isEmpty() && (line == null || chunk.size() == PUBLISH_CHUNK || !in.ready())) {
+                    publish(publisher, chunk, chunkLines, err, failed);
                     chunk.clear();
                     chunkLines.clear();
                 }
@@ -195,6 +204,31 @@ final class ProduceCommand implements Callable<Integer> {
         return finish(err, failed, lines);
     }
 
+    /**
+     * One Publish request. When the request fails as a whole (no ingestion instance, none answered
+     * in time) each of its records is reported failed with that reason and the command goes on, as
+     * a failed record of the direct producer does; such records may still have been written.
+     */
+    private void publish(IngestionPublisher publisher, List<ProducerRecord<byte[], byte[]>> chunk, List<Long> chunkLines,
+                         PrintWriter err, AtomicLong failed) {
+        List<PublishOutcome> outcomes;
+        try {
+            outcomes = publisher.publish(chunk, ack);
+        } catch (StrataException e) {
+            String reason = StrataCli.errorLine(e).substring("Error: ".length());
+            chunkLines.forEach(lineNo -> report(err, failed, lineNo, reason));
+            return;
+        }
+        for (int i = 0; i < outcomes.size(); i++) {
+            PublishOutcome o = outcomes.get(i);
+            if (o.succeeded()) {
+                acknowledged(o.metadata().partition(), o.metadata().offset(), chunk.get(i).key(), chunk.get(i).value());
+            } else {
+                report(err, failed, chunkLines.get(i), StrataCli.errorLine(o.error()).substring("Error: ".length()));
+            }
+        }
+    }
+
     private void acknowledged(int partition, long offset, byte[] key, byte[] value) {
         if (output != OutputFormat.json) {
             return;
@@ -202,6 +236,7 @@ final class ProduceCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         synchronized (out) {
             out.println(JsonFormat.acknowledged(partition, offset, key, value));
+            out.flush();
         }
     }
 
@@ -233,6 +268,18 @@ final class ProduceCommand implements Callable<Integer> {
                 throw new CommandLine.TypeConversionException("expected 0, 1, all or -1 but was '" + value + "'");
             }
             return v;
+        }
+    }
+
+    /** Accepts committed and spooled. */
+    static final class AckConverter implements CommandLine.ITypeConverter<AckMode> {
+        @Override
+        public AckMode convert(String value) {
+            return switch (value.trim().toLowerCase(Locale.ROOT)) {
+                case "committed" -> AckMode.COMMITTED;
+                case "spooled" -> AckMode.SPOOLED;
+                default -> throw new CommandLine.TypeConversionException("expected committed or spooled but was '" + value + "'");
+            };
         }
     }
 

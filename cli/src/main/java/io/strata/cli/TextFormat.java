@@ -5,6 +5,7 @@ import io.strata.cli.cluster.ManagedProcess;
 import io.strata.cli.cluster.ProcessStatus;
 import io.strata.client.NodeInfo;
 import io.strata.client.PartitionInfo;
+import io.strata.client.admin.ClientQuota;
 import io.strata.client.admin.ClusterDescription;
 import io.strata.client.admin.TopicDescription;
 import io.strata.client.admin.TopicListing;
@@ -30,6 +31,24 @@ final class TextFormat {
                     t.topicId()});
         }
         return table(rows);
+    }
+
+    /** A table: CLIENT-ID ({@code <default>} for the default entity), PRODUCER-BYTE-RATE, CONSUMER-BYTE-RATE ({@code -} = none). */
+    static String quotaList(List<ClientQuota> quotas) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"CLIENT-ID", "PRODUCER-BYTE-RATE", "CONSUMER-BYTE-RATE"});
+        for (ClientQuota q : quotas) {
+            rows.add(new String[] {q.clientId().orElse("<default>"),
+                    q.producerByteRate().isPresent() ? String.valueOf(q.producerByteRate().getAsLong()) : "-",
+                    q.consumerByteRate().isPresent() ? String.valueOf(q.consumerByteRate().getAsLong()) : "-"});
+        }
+        return table(rows);
+    }
+
+    /** {@code producer_byte_rate=B, consumer_byte_rate=B} ({@code none} when not set). */
+    static String quotaRates(ClientQuota q) {
+        return "producer_byte_rate=" + (q.producerByteRate().isPresent() ? q.producerByteRate().getAsLong() : "none")
+                + ", consumer_byte_rate=" + (q.consumerByteRate().isPresent() ? q.consumerByteRate().getAsLong() : "none");
     }
 
     /**

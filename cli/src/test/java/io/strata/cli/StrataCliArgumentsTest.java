@@ -111,6 +111,20 @@ class StrataCliArgumentsTest {
     }
 
     @Test
+    void produceAckIsCommittedByDefaultAndSpooledNeedsIngestion() {
+        ProduceCommand defaults = leaf(parse(cli(Map.of()), "produce", "t"));
+        ProduceCommand spooled = leaf(parse(cli(Map.of()), "produce", "t", "--via", "ingestion", "--ack", "spooled"));
+        assertThat(defaults.ack).isEqualTo(io.strata.client.ingestion.AckMode.COMMITTED);
+        assertThat(spooled.ack).isEqualTo(io.strata.client.ingestion.AckMode.SPOOLED);
+
+        assertThat(cli(Map.of()).execute(new String[] {"produce", "t", "--ack", "later"},
+                new PrintWriter(out), new PrintWriter(err))).isEqualTo(2);
+        assertThat(cli(Map.of()).execute(new String[] {"produce", "t", "--ack", "spooled"},
+                new PrintWriter(out), new PrintWriter(err))).isEqualTo(2);
+        assertThat(err.toString()).contains("expected committed or spooled").contains("--ack spooled needs --via ingestion");
+    }
+
+    @Test
     void consumeOptions() {
         ConsumeCommand c = leaf(parse(cli(Map.of()), "consume", "t", "--partition", "2", "--offset", "7",
                 "--max-messages", "5", "--timeout-ms", "1000", "--output", "json"));

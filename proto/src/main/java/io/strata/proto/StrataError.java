@@ -35,7 +35,7 @@ public final class StrataError {
     /** The gRPC status code a reason maps to. */
     public static Status.Code statusCode(ErrorCode reason) {
         return switch (reason) {
-            case UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_GROUP, UNKNOWN_MEMBER_ID, UNKNOWN_PRODUCER_ID -> Status.Code.NOT_FOUND;
+            case UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_GROUP, UNKNOWN_MEMBER_ID, UNKNOWN_PRODUCER_ID, UNKNOWN_QUOTA -> Status.Code.NOT_FOUND;
             case INVALID_TOPIC, INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR, INVALID_CONFIG,
                  RECORD_TOO_LARGE, INVALID_BATCH, INVALID_REQUEST -> Status.Code.INVALID_ARGUMENT;
             case TOPIC_ALREADY_EXISTS, NODE_ALREADY_REGISTERED -> Status.Code.ALREADY_EXISTS;

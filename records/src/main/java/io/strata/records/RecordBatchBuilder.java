@@ -84,17 +84,7 @@ public final class RecordBatchBuilder {
         int offsetDelta = recordCount;
         int headerCount = headers == null ? 0 : headers.size();
 
-        long bodySize = 1 // attributes
-                + Varints.sizeOfVarlong(timestampDelta)
-                + Varints.sizeOfVarint(offsetDelta)
-                + sizeOfBytesField(key)
-                + sizeOfBytesField(value)
-                + Varints.sizeOfVarint(headerCount);
-        for (int i = 0; i < headerCount; i++) {
-            RecordHeader header = headers.get(i);
-            int keyLength = utf8Length(header.key());
-            bodySize += Varints.sizeOfVarint(keyLength) + keyLength + sizeOfBytesField(header.value());
-        }
+        long bodySize = bodySize(timestampDelta, offsetDelta, key, value, headers);
         if (bodySize > MAX_BUFFER_SIZE) {
             throw new IllegalArgumentException("record of " + bodySize + " bytes is too large to encode");
         }
@@ -118,6 +108,35 @@ public final class RecordBatchBuilder {
 
     public int recordCount() {
         return recordCount;
+    }
+
+    /**
+     * The size a record takes in a batch — its {@code length} varint plus {@code length}, what
+     * {@code max.message.bytes} is compared with (docs/FORMAT.md, "Record") — when appended as
+     * record number {@code offsetDelta} with a timestamp {@code timestampDelta} past the batch's
+     * first.
+     */
+    public static long recordSizeInBytes(long timestampDelta, int offsetDelta, byte[] key, byte[] value,
+                                         List<RecordHeader> headers) {
+        long body = bodySize(timestampDelta, offsetDelta, key, value, headers);
+        return body > Integer.MAX_VALUE ? body : Varints.sizeOfVarint((int) body) + body;
+    }
+
+    /** A record's bytes after its length varint. */
+    private static long bodySize(long timestampDelta, int offsetDelta, byte[] key, byte[] value, List<RecordHeader> headers) {
+        int headerCount = headers == null ? 0 : headers.size();
+        long bodySize = 1 // attributes
+                + Varints.sizeOfVarlong(timestampDelta)
+                + Varints.sizeOfVarint(offsetDelta)
+                + sizeOfBytesField(key)
+                + sizeOfBytesField(value)
+                + Varints.sizeOfVarint(headerCount);
+        for (int i = 0; i < headerCount; i++) {
+            RecordHeader header = headers.get(i);
+            int keyLength = utf8Length(header.key());
+            bodySize += Varints.sizeOfVarint(keyLength) + keyLength + sizeOfBytesField(header.value());
+        }
+        return bodySize;
     }
 
     /** Uncompressed size so far, header included: what {@code batch.size} is compared with. */

@@ -64,6 +64,21 @@ class RecordBatchBuilderTest {
     }
 
     @Test
+    void recordSizeInBytesIsWhatEachRecordTakesInTheBatch() {
+        RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE, 16);
+        byte[][] values = {new byte[10], new byte[200], null};
+        long[] timestamps = {1_000L, 1_000L + 100_000L, 999L};
+        List<RecordHeader> headers = List.of(new RecordHeader("trace-é", new byte[3]));
+        for (int i = 0; i < values.length; i++) {
+            int before = builder.estimatedSizeInBytes();
+            long predicted = RecordBatchBuilder.recordSizeInBytes(timestamps[i] - timestamps[0], i, "key".getBytes(StandardCharsets.UTF_8),
+                    values[i], headers);
+            builder.append(timestamps[i], "key".getBytes(StandardCharsets.UTF_8), values[i], headers);
+            assertThat(builder.estimatedSizeInBytes() - before).isEqualTo(predicted);
+        }
+    }
+
+    @Test
     void theBufferGrowsPastTheInitialCapacity() {
         RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE, 0);
         byte[] value = new byte[100];

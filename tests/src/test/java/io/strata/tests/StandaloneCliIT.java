@@ -130,6 +130,26 @@ class StandaloneCliIT {
     }
 
     @Test
+    void perfProduceThroughBothDoorsAndPerfConsumeEndWithTheirJsonResultLine() throws Exception {
+        assertThat(strata(null, "topic", "create", "perf", "--partitions", "3").exitCode()).isZero();
+        for (String via : List.of("direct", "ingestion")) {
+            Cli.Result r = strata(null, "perf", "produce", "--topic", "perf", "--records", "20000", "--record-size", "100",
+                    "--acks", "all", "--via", via, "--client-id", "perf-it", "--output", "json");
+            assertThat(r.exitCode()).as(via + ": " + r.stderr()).isZero();
+            JsonNode result = JSON.readTree(r.stdoutLines().getLast());
+            assertThat(result.get("records").asLong()).as(via).isEqualTo(20000);
+            assertThat(result.get("records_per_sec").asDouble()).as(via).isPositive();
+            assertThat(result.get("mb_per_sec").asDouble()).as(via).isPositive();
+            for (String q : List.of("avg", "p50", "p99", "p999")) {
+                assertThat(result.get("latency_ms").get(q).asDouble()).as(via + " " + q).isPositive();
+            }
+        }
+        Cli.Result consumed = strata(null, "perf", "consume", "--topic", "perf", "--records", "40000", "--output", "json");
+        assertThat(consumed.exitCode()).as(consumed.stderr()).isZero();
+        assertThat(JSON.readTree(consumed.stdoutLines().getLast()).get("records").asLong()).isEqualTo(40000);
+    }
+
+    @Test
     void topicListJsonIsOneDocument() throws Exception {
         assertThat(strata(null, "topic", "create", "listed", "--partitions", "2").exitCode()).isZero();
         Cli.Result list = strata(null, "topic", "list", "--output", "json");

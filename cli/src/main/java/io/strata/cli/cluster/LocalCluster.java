@@ -164,7 +164,7 @@ public final class LocalCluster {
                     + " storage nodes; it cannot shrink to " + requestedStorage.get()
                     + " (stop it with `strata cluster down` and remove the directory to start over)");
         }
-        int wantStorage = existing.isPresent() ? requestedStorage.orElse(haveStorage) : storageNodes;
+        int wantStorage = requestedStorage.orElse(existing.isPresent() ? haveStorage : storageNodes);
         addMissing(processes, ManagedProcess.ETCD, 1, List.of("client", "peer"), taken);
         addMissing(processes, ManagedProcess.COORDINATION,
                 Math.max(coordinationNodes, count(processes, ManagedProcess.COORDINATION)), List.of("grpc", "http"), taken);

@@ -14,13 +14,19 @@ import java.util.SplittableRandom;
 final class Payloads {
 
     private final byte[] value;
-    private final SplittableRandom random = new SplittableRandom(0);
+    private final SplittableRandom random;
 
     Payloads(int recordSize) {
+        this(recordSize, 0);
+    }
+
+    /** Values from another random stream (one per sending thread, so threads do not send the same bytes). */
+    Payloads(int recordSize, long seed) {
         if (recordSize < 0) {
             throw new IllegalArgumentException("recordSize must be >= 0, got " + recordSize);
         }
         this.value = new byte[recordSize];
+        this.random = new SplittableRandom(seed);
     }
 
     /** Refills the value with new random letters and returns it (the same array every time). */

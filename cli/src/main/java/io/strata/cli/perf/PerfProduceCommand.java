@@ -2,11 +2,14 @@ package io.strata.cli.perf;
 
 import io.strata.cli.OutputFormat;
 import io.strata.client.StrataException;
+import io.strata.client.admin.StrataAdmin;
+import io.strata.client.ingestion.IngestionPublisher;
 import io.strata.client.producer.ProducerConfig;
 import io.strata.client.producer.ProducerRecord;
 import io.strata.client.producer.RecordMetadata;
 import io.strata.client.producer.StrataProducer;
 import io.strata.client.serialization.ByteArraySerializer;
+import io.strata.proto.v1.ErrorCode;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,6 +18,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -71,7 +75,7 @@ public final class PerfProduceCommand implements Callable<Integer> {
     enum Via {
         /** The Java client talks to each partition's leader (the "smart client"). */
         direct,
-        /** Through the ingestion service (thin clients); not available yet. */
+        /** Through the ingestion service, as a thin client ({@link IngestionLoad}). */
         ingestion
     }
 
@@ -105,8 +109,17 @@ public final class PerfProduceCommand implements Callable<Integer> {
 
     @Option(names = "--via", paramLabel = "direct|ingestion", defaultValue = "direct",
             description = "direct: the Java client writes to each partition's leader (default);"
-                    + " ingestion: through the ingestion service (not available yet).")
+                    + " ingestion: as a thin client through the ingestion service, which batches, compresses"
+                    + " and forwards with its own settings (strata.ingestion.batch.size, linger.ms, compression.type).")
     Via via;
+
+    @Option(names = "--records-per-request", paramLabel = "N", defaultValue = "500",
+            description = "--via ingestion: records in each Publish request. Default: ${DEFAULT-VALUE}.")
+    int recordsPerRequest;
+
+    @Option(names = "--requests-in-flight", paramLabel = "N", defaultValue = "4",
+            description = "--via ingestion: Publish requests in flight at once (one thread each). Default: ${DEFAULT-VALUE}.")
+    int requestsInFlight;
 
     @Option(names = "--throughput", paramLabel = "RECORDS_PER_SEC", defaultValue = "-1",
             description = "Cap on records/s; -1 for no cap (default).")
@@ -160,6 +173,15 @@ public final class PerfProduceCommand implements Callable<Integer> {
         if (reportingIntervalMs < 0) {
             throw new CommandLine.ParameterException(cmd, "--reporting-interval-ms must be >= 0, got " + reportingIntervalMs);
         }
+        if (recordsPerRequest < 1 || requestsInFlight < 1) {
+            throw new CommandLine.ParameterException(cmd, "--records-per-request and --requests-in-flight must be >= 1, got "
+                    + recordsPerRequest + " and " + requestsInFlight);
+        }
+        if (via == Via.ingestion && (compression != null || batchSize != null || lingerMs != null || !producerProps.isEmpty())) {
+            throw new CommandLine.ParameterException(cmd, "--via ingestion: --compression, --batch-size, --linger-ms and"
+                    + " --producer-props are the ingestion service's settings (strata.ingestion.compression.type,"
+                    + " strata.ingestion.batch.size, strata.ingestion.linger.ms); set them where it runs");
+        }
     }
 
     /** The producer config: pass-through props, then the dedicated options, then bootstrap. */
@@ -194,9 +216,7 @@ public final class PerfProduceCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (via == Via.ingestion) {
-            err.println("Error: --via ingestion: the ingestion service is not available yet; use --via direct (the default)");
-            err.flush();
-            return 2;
+            return finish(out, err, sendThroughIngestion(PerfCommand.bootstrap(spec), err));
         }
         Map<String, Object> config = producerConfig(PerfCommand.bootstrap(spec));
         PerfCommand.jitWarning().ifPresent(w -> {
@@ -216,6 +236,10 @@ public final class PerfProduceCommand implements Callable<Integer> {
         } finally {
             producer.close();
         }
+        return finish(out, err, run);
+    }
+
+    private int finish(PrintWriter out, PrintWriter err, Run run) {
         print(out, run);
         if (run.failed() > 0) {
             err.println("Error: " + run.failed() + " of " + records + " records failed; the first: "
@@ -235,6 +259,42 @@ public final class PerfProduceCommand implements Callable<Integer> {
      * @param firstFailure the first failure, or null
      */
     record Run(PerfResult whole, PerfResult steady, long failed, Throwable firstFailure) {
+    }
+
+    private Run sendThroughIngestion(String bootstrap, PrintWriter err) {
+        long intervalNanos = TimeUnit.MILLISECONDS.toNanos(reportingIntervalMs);
+        PerfStats whole = new PerfStats("sent", true, System::nanoTime, intervalNanos, line -> progress(err, line));
+        AtomicReference<PerfStats> steady = new AtomicReference<>();
+        Failures failures = new Failures();
+        Map<String, Object> config = IngestionLoad.publisherConfig(bootstrap, clientId != null ? clientId : DEFAULT_CLIENT_ID,
+                acks == null ? null : acks.trim().toLowerCase(Locale.ROOT));
+        IngestionLoad load = new IngestionLoad(topic, records, recordSize, recordsPerRequest, requestsInFlight,
+                Throttler.realTime(throughput));
+        try (StrataAdmin admin = StrataAdmin.forBootstrap(bootstrap)) { // fails fast, as the direct path does
+            admin.describeTopic(topic);
+            if (admin.clusterMetadata().ingestionEndpoints().isEmpty()) {
+                throw new StrataException(ErrorCode.NOT_ENOUGH_NODES,
+                        "no ingestion instance is registered with the cluster: start one, or use --via direct");
+            }
+        }
+        try {
+            load.run(thread -> new IngestionPublisher(config), index -> {
+                if (warmupRecords == 0 || index < warmupRecords) {
+                    return List.of(whole);
+                }
+                PerfStats s = steady.get();
+                if (s == null && steady.compareAndSet(null, new PerfStats("sent", true, System::nanoTime, 0, line -> { }))) {
+                    whole.progressSuffix(" In steady state.");
+                }
+                return List.of(whole, steady.get());
+            }, failures);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failures.add(e);
+        }
+        PerfStats s = steady.get();
+        return new Run(whole.resultUntilNow(), s == null ? null : s.resultUntilNow(), failures.count.get(),
+                failures.first.get());
     }
 
     private Run send(StrataProducer<byte[], byte[]> producer, PrintWriter err) {

@@ -112,12 +112,19 @@ class PerfCommandOptionsTest {
     }
 
     @Test
-    void viaIngestionFailsWithExitTwoAndOneLine() {
-        int code = execute("perf", "produce", "--topic", "t", "--records", "10", "--via", "ingestion");
+    void viaIngestionRefusesTheProducerSettingsThatBelongToTheIngestionService() {
+        int code = execute("perf", "produce", "--topic", "t", "--records", "10", "--via", "ingestion", "--compression", "lz4");
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString().strip().lines()).containsExactly(
-                "Error: --via ingestion: the ingestion service is not available yet; use --via direct (the default)");
+        assertThat(err.toString()).contains("--via ingestion: --compression, --batch-size, --linger-ms and --producer-props"
+                + " are the ingestion service's settings");
         assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void requestShapeOptionsMustBePositive() {
+        assertThat(execute("perf", "produce", "--topic", "t", "--records", "10", "--via", "ingestion",
+                "--records-per-request", "0")).isEqualTo(2);
+        assertThat(err.toString()).contains("--records-per-request and --requests-in-flight must be >= 1");
     }
 
     @Test

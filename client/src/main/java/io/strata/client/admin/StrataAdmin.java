@@ -13,25 +13,31 @@ import io.strata.proto.v1.AlterTopicConfigRequest;
 import io.strata.proto.v1.ClusterMetadata;
 import io.strata.proto.v1.CoordinationGrpc;
 import io.strata.proto.v1.CreateTopicRequest;
+import io.strata.proto.v1.DeleteQuotaRequest;
 import io.strata.proto.v1.DeleteTopicRequest;
 import io.strata.proto.v1.DescribeTopicRequest;
 import io.strata.proto.v1.ErrorCode;
+import io.strata.proto.v1.ListQuotasRequest;
 import io.strata.proto.v1.ListTopicsRequest;
 import io.strata.proto.v1.MetadataRequest;
+import io.strata.proto.v1.SetQuotaRequest;
 import io.strata.proto.v1.TopicSummary;
 
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * Creates, lists, describes, alters and deletes topics, and describes the cluster, through
- * coordination. Calls block up to {@code request.timeout.ms}. When a bootstrap address cannot be
+ * Creates, lists, describes, alters and deletes topics, sets client-id quotas, and describes the
+ * cluster, through coordination. Calls block up to {@code request.timeout.ms}. When a bootstrap address cannot be
  * reached the next one is tried; nothing else is retried (creating a topic is not idempotent).
  * Thread-safe. Failures are thrown as {@link StrataException} with the server's reason.
  *
@@ -142,6 +148,73 @@ public final class StrataAdmin implements AutoCloseable {
                 .sorted(Comparator.comparingInt(NodeInfo::id))
                 .toList();
         return new ClusterDescription(md.getClusterId(), nodes, md.getIngestionEndpointsList());
+    }
+
+    /**
+     * Sets the quota of one client id: the rates given replace its stored ones, the rates left
+     * empty keep theirs (at least one must be given). Storage nodes and ingestion instances
+     * enforce it within about a second.
+     *
+     * @param producerByteRate bytes per second the client id may produce to each storage node
+     *                         (and publish to each ingestion instance); > 0
+     * @param consumerByteRate bytes per second it may fetch from each storage node; > 0
+     * @return the client id's quota as stored now
+     * @throws StrataException {@code INVALID_REQUEST}: an empty or over-long client id, a rate
+     *                         &lt;= 0, or no rate at all
+     */
+    public ClientQuota setQuota(String clientId, OptionalLong producerByteRate, OptionalLong consumerByteRate) {
+        SetQuotaRequest.Builder request = SetQuotaRequest.newBuilder().setClientId(Objects.requireNonNull(clientId, "clientId"));
+        producerByteRate.ifPresent(request::setProducerByteRate);
+        consumerByteRate.ifPresent(request::setConsumerByteRate);
+        return toQuota(call(stub -> stub.setQuota(request.build())));
+    }
+
+    /**
+     * Sets the default entity's quota (Kafka's {@code <default>} client id): the rates of every
+     * client id that has none of its own. Otherwise as {@link #setQuota}.
+     *
+     * @throws StrataException {@code INVALID_REQUEST}: a rate &lt;= 0, or no rate at all
+     */
+    public ClientQuota setDefaultQuota(OptionalLong producerByteRate, OptionalLong consumerByteRate) {
+        SetQuotaRequest.Builder request = SetQuotaRequest.newBuilder().setDefaultEntity(true);
+        producerByteRate.ifPresent(request::setProducerByteRate);
+        consumerByteRate.ifPresent(request::setConsumerByteRate);
+        return toQuota(call(stub -> stub.setQuota(request.build())));
+    }
+
+    /**
+     * Removes the quota of one client id (both rates).
+     *
+     * @return the quota as it was
+     * @throws StrataException {@code UNKNOWN_QUOTA} when none is set, {@code INVALID_REQUEST} for an empty client id
+     */
+    public ClientQuota deleteQuota(String clientId) {
+        DeleteQuotaRequest request = DeleteQuotaRequest.newBuilder().setClientId(Objects.requireNonNull(clientId, "clientId")).build();
+        return toQuota(call(stub -> stub.deleteQuota(request)).getDeleted());
+    }
+
+    /**
+     * Removes the default entity's quota.
+     *
+     * @return the quota as it was
+     * @throws StrataException {@code UNKNOWN_QUOTA} when none is set
+     */
+    public ClientQuota deleteDefaultQuota() {
+        DeleteQuotaRequest request = DeleteQuotaRequest.newBuilder().setDefaultEntity(true).build();
+        return toQuota(call(stub -> stub.deleteQuota(request)).getDeleted());
+    }
+
+    /** Every quota set: the default entity's first, then client ids in order. */
+    public List<ClientQuota> listQuotas() {
+        return call(stub -> stub.listQuotas(ListQuotasRequest.getDefaultInstance())).getQuotasList().stream()
+                .map(StrataAdmin::toQuota)
+                .toList();
+    }
+
+    private static ClientQuota toQuota(io.strata.proto.v1.ClientQuota q) {
+        return new ClientQuota(q.getDefaultEntity() ? Optional.empty() : Optional.of(q.getClientId()),
+                q.hasProducerByteRate() ? OptionalLong.of(q.getProducerByteRate()) : OptionalLong.empty(),
+                q.hasConsumerByteRate() ? OptionalLong.of(q.getConsumerByteRate()) : OptionalLong.empty());
     }
 
     private <R> R call(Function<CoordinationGrpc.CoordinationBlockingStub, R> method) {

@@ -1,2 +1,2 @@
-/** Topic and cluster administration: {@link io.strata.client.admin.StrataAdmin}. */
+/** Topic, quota and cluster administration: {@link io.strata.client.admin.StrataAdmin}. */
 package io.strata.client.admin;

@@ -2,11 +2,13 @@ package io.strata.client.consumer;
 
 import io.strata.client.StrataException;
 import io.strata.client.TopicPartition;
+import io.strata.client.internal.Address;
 import io.strata.client.internal.ClusterSnapshot;
 import io.strata.client.internal.Errors;
 import io.strata.client.internal.GrpcCalls;
 import io.strata.client.internal.LeaderCalls;
 import io.strata.client.internal.MetadataCache;
+import io.strata.client.internal.NodeThrottle;
 import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.FetchRequest;
 import io.strata.proto.v1.FetchResponse;
@@ -39,6 +41,9 @@ import java.util.function.BiFunction;
  * fails {@code poll} when it is {@code none}); retriable reasons, unreachable leaders and
  * {@code UNKNOWN_TOPIC_OR_PARTITION} from a storage node refresh metadata and retry the partition
  * after a backoff; other failures fail {@code poll}.
+ *
+ * <p>Quotas: an answer with {@code throttle_time_ms} T stops fetches to its node until T has
+ * passed ({@link NodeThrottle}, Kafka's KIP-219); the other nodes are fetched from as before.
  */
 final class Fetcher {
 
@@ -62,16 +67,20 @@ final class Fetcher {
     private final MetadataCache metadata;
     private final LeaderCalls leaders;
     private final Clock clock;
+    private final NodeThrottle throttle;
     private final Map<TopicPartition, PartitionFetchState> states = new LinkedHashMap<>();
     private final LinkedBlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
     private int nextDrainIndex;
     private long lastMetadataRequestMs = Long.MIN_VALUE / 2;
+    /** When the earliest throttle that held back a fetch in {@link #sendFetches} ends; MAX_VALUE = none. */
+    private long throttleEndsMs = Long.MAX_VALUE;
 
     Fetcher(ConsumerConfig config, MetadataCache metadata, LeaderCalls leaders, Clock clock) {
         this.config = config;
         this.metadata = metadata;
         this.leaders = leaders;
         this.clock = clock;
+        this.throttle = new NodeThrottle(clock);
     }
 
     /** Replaces the assignment; partitions kept keep their position and buffer. */
@@ -111,6 +120,7 @@ final class Fetcher {
         long now = clock.millis();
         ClusterSnapshot snapshot = metadata.snapshot();
         boolean needMetadata = false;
+        throttleEndsMs = Long.MAX_VALUE;
         for (PartitionFetchState s : states.values()) {
             if (!s.fetchable(now)) {
                 continue;
@@ -122,6 +132,11 @@ final class Fetcher {
             Optional<ClusterSnapshot.Leader> leader = snapshot.leader(s.tp);
             if (leader.isEmpty()) {
                 needMetadata = true;
+                continue;
+            }
+            long throttled = throttle.delayMs(leader.get().address());
+            if (throttled > 0) {
+                throttleEndsMs = Math.min(throttleEndsMs, now + throttled);
                 continue;
             }
             send(s, leader.get());
@@ -148,19 +163,24 @@ final class Fetcher {
                 .build();
         int generation = s.generation;
         TopicPartition tp = s.tp;
-        String target = leader.address().toString();
+        Address node = leader.address();
         s.inFlight = GrpcCalls.unary(request,
                 leaders.stub(leader, (long) config.fetchMaxWaitMs() + config.requestTimeoutMs())::fetch);
-        s.inFlight.whenComplete((response, failure) -> answers.add(new Answer(tp, generation, response,
-                failure == null ? null : Errors.toStrataException(failure, target))));
+        s.inFlight.whenComplete((response, failure) -> {
+            if (response != null) {
+                throttle.throttle(node, response.getThrottleTimeMs()); // at arrival, not when the consumer gets to it
+            }
+            answers.add(new Answer(tp, generation, response,
+                    failure == null ? null : Errors.toStrataException(failure, node.toString())));
+        });
     }
 
     /**
      * How long the consumer may wait for answers before it must look again: partitions without a
-     * fetch in flight (backing off, or waiting for a leader) need a new attempt soon.
+     * fetch in flight (backing off, throttled, or waiting for a leader) need a new attempt soon.
      */
     long maxWaitMs(long nowMs) {
-        long wait = Long.MAX_VALUE;
+        long wait = throttleEndsMs == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(1, throttleEndsMs - nowMs);
         for (PartitionFetchState s : states.values()) {
             if (s.position != null && s.buffered.isEmpty() && s.inFlight == null) {
                 long until = s.backoffUntilMs > nowMs ? s.backoffUntilMs - nowMs : config.backoff().initialMs();

@@ -24,12 +24,15 @@ import java.util.Set;
  * @param topics        topics by name (only the ones asked for so far)
  * @param unknownTopics topics coordination said do not exist, at the last refresh that asked
  * @param updatedAtMs   when the last refresh completed (client clock), 0 before the first
+ * @param defaultConfigs the cluster's topic config defaults ({@code ClusterMetadata.default_configs}):
+ *                       a topic's effective config is these overlaid with its own overrides
+ *                       ({@link #topicConfig}); empty before the first answer that carried them
  */
 public record ClusterSnapshot(String clusterId, Map<Integer, NodeInfo> nodes, Map<String, TopicMetadata> topics,
-                              Set<String> unknownTopics, long updatedAtMs) {
+                              Set<String> unknownTopics, long updatedAtMs, Map<String, String> defaultConfigs) {
 
     /** Before the first refresh. */
-    public static final ClusterSnapshot EMPTY = new ClusterSnapshot("", Map.of(), Map.of(), Set.of(), 0);
+    public static final ClusterSnapshot EMPTY = new ClusterSnapshot("", Map.of(), Map.of(), Set.of(), 0, Map.of());
 
     /**
      * A partition's leader as clients route to it.
@@ -48,6 +51,13 @@ public record ClusterSnapshot(String clusterId, Map<Integer, NodeInfo> nodes, Ma
         nodes = Map.copyOf(nodes);
         topics = Map.copyOf(topics);
         unknownTopics = Set.copyOf(unknownTopics);
+        defaultConfigs = Map.copyOf(defaultConfigs);
+    }
+
+    /** A snapshot without cluster config defaults. */
+    public ClusterSnapshot(String clusterId, Map<Integer, NodeInfo> nodes, Map<String, TopicMetadata> topics,
+                           Set<String> unknownTopics, long updatedAtMs) {
+        this(clusterId, nodes, topics, unknownTopics, updatedAtMs, Map.of());
     }
 
     /** This snapshot updated with an answer to a request for {@code requested} topics (empty = all). */
@@ -66,7 +76,19 @@ public record ClusterSnapshot(String clusterId, Map<Integer, NodeInfo> nodes, Ma
             newTopics.remove(name);
             unknown.add(name);
         }
-        return new ClusterSnapshot(answer.getClusterId(), newNodes, newTopics, unknown, nowMs);
+        // An answer without defaults (an older coordination) keeps the ones known.
+        Map<String, String> defaults = answer.getDefaultConfigsMap().isEmpty() ? defaultConfigs : answer.getDefaultConfigsMap();
+        return new ClusterSnapshot(answer.getClusterId(), newNodes, newTopics, unknown, nowMs, defaults);
+    }
+
+    /**
+     * A topic's effective config value: its own override, else the cluster's default; empty when
+     * neither sets {@code key} (the caller then falls back to the built-in default,
+     * {@code io.strata.proto.TopicConfigs}).
+     */
+    public Optional<String> topicConfig(TopicMetadata topic, String key) {
+        String own = topic.getConfigsMap().get(key);
+        return Optional.ofNullable(own != null ? own : defaultConfigs.get(key));
     }
 
     /** The topic's metadata, if it is known. */

@@ -107,7 +107,9 @@ public final class MetadataCache {
     public TopicMetadata awaitTopic(String topic, long deadlineMs) {
         TopicMetadata known = snapshot.topics().get(topic);
         if (known != null) {
-            interest.add(topic);
+            if (!interest.contains(topic)) { // a read: send() comes here for every record
+                interest.add(topic);
+            }
             return known;
         }
         StrataException last = null;

@@ -4,25 +4,32 @@ import io.strata.client.StrataException;
 import io.strata.proto.v1.ErrorCode;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Accounts for the bytes of records the producer holds ({@code buffer.memory}). A sender
- * reserves a record's estimated size before appending it and the bytes come back when its batch
- * completes; while the pool is used up, {@link #reserve} blocks up to {@code max.block.ms}.
- * Thread-safe.
+ * Accounts for the memory the producer holds for unsent and unanswered records
+ * ({@code buffer.memory}): a new batch reserves its buffer's size ({@code batch.size}, or its
+ * first record's size when larger) and every record {@link ProducerBatch#RECORD_OBJECTS_BYTES}
+ * for its future and bookkeeping; the bytes come back when the batch completes. While the pool
+ * is used up, {@link #reserve} blocks up to {@code max.block.ms}.
+ *
+ * <p>Thread-safe. A reservation that fits is one compare-and-set (every {@code send} takes
+ * one); only a sender that has to wait takes the lock.
  */
 final class BufferPool {
 
     private final long totalBytes;
+    private final AtomicLong availableBytes;
+    private final AtomicInteger waiters = new AtomicInteger();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition freed = lock.newCondition();
-    private long availableBytes;
 
     BufferPool(long totalBytes) {
         this.totalBytes = totalBytes;
-        this.availableBytes = totalBytes;
+        this.availableBytes = new AtomicLong(totalBytes);
     }
 
     /**
@@ -33,28 +40,42 @@ final class BufferPool {
      */
     void reserve(int bytes, long maxBlockMs) {
         if (bytes > totalBytes) {
-            throw new StrataException(ErrorCode.RECORD_TOO_LARGE, "record of about " + bytes
-                    + " bytes is larger than " + ProducerConfig.BUFFER_MEMORY + "=" + totalBytes);
+            throw new StrataException(ErrorCode.RECORD_TOO_LARGE, "a record needs a batch of about " + bytes
+                    + " bytes, more than " + ProducerConfig.BUFFER_MEMORY + "=" + totalBytes);
+        }
+        if (tryTake(bytes)) {
+            return;
         }
         lock.lock();
+        waiters.incrementAndGet();
         try {
             long leftNanos = TimeUnit.MILLISECONDS.toNanos(maxBlockMs);
-            while (availableBytes < bytes) {
+            // Counted as a waiter before this check: a release either sees the waiter or is seen here.
+            while (!tryTake(bytes)) {
                 if (leftNanos <= 0) {
-                    throw new StrataException(ErrorCode.BUFFER_EXHAUSTED, "no buffer memory for a record of about "
-                            + bytes + " bytes within " + ProducerConfig.MAX_BLOCK_MS + "=" + maxBlockMs
+                    throw new StrataException(ErrorCode.BUFFER_EXHAUSTED, "no buffer memory came free for "
+                            + bytes + " more bytes within " + ProducerConfig.MAX_BLOCK_MS + "=" + maxBlockMs
                             + " ms (" + ProducerConfig.BUFFER_MEMORY + "=" + totalBytes + ")");
                 }
                 leftNanos = freed.awaitNanos(leftNanos);
             }
-            availableBytes -= bytes;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StrataException(ErrorCode.ERROR_CODE_UNSPECIFIED, "INTERRUPTED", false, null,
                     "interrupted while waiting for buffer memory", e);
         } finally {
+            waiters.decrementAndGet();
             lock.unlock();
         }
+    }
+
+    private boolean tryTake(long bytes) {
+        for (long available = availableBytes.get(); available >= bytes; available = availableBytes.get()) {
+            if (availableBytes.compareAndSet(available, available - bytes)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Gives {@code bytes} back and wakes blocked senders. */
@@ -62,22 +83,19 @@ final class BufferPool {
         if (bytes <= 0) {
             return;
         }
-        lock.lock();
-        try {
-            availableBytes = Math.min(totalBytes, availableBytes + bytes);
-            freed.signalAll();
-        } finally {
-            lock.unlock();
+        availableBytes.addAndGet(bytes);
+        if (waiters.get() > 0) {
+            lock.lock();
+            try {
+                freed.signalAll();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
     long availableBytes() {
-        lock.lock();
-        try {
-            return availableBytes;
-        } finally {
-            lock.unlock();
-        }
+        return availableBytes.get();
     }
 
     long totalBytes() {

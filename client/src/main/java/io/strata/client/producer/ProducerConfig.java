@@ -25,7 +25,11 @@ public final class ProducerConfig {
     public static final String LINGER_MS = "linger.ms";
     /** Target uncompressed size of one batch, in bytes; default 65536. */
     public static final String BATCH_SIZE = "batch.size";
-    /** Bytes of records the producer buffers before {@code send} blocks; default 32 MiB. */
+    /**
+     * Memory for the producer's batches, in bytes; default 32 MiB. Each open, queued or in-flight
+     * batch holds {@code batch.size} of it (or its record's size when larger) until it completes,
+     * as in Kafka; when it is used up, {@code send} blocks up to {@code max.block.ms}.
+     */
     public static final String BUFFER_MEMORY = "buffer.memory";
     /** Longest time {@code send} blocks for metadata or buffer memory, in ms; default 60000. */
     public static final String MAX_BLOCK_MS = "max.block.ms";
@@ -38,9 +42,10 @@ public final class ProducerConfig {
     /** Class name of a {@link Partitioner} with a no-arg constructor; default {@link DefaultPartitioner}. */
     public static final String PARTITIONER_CLASS = "partitioner.class";
     /**
-     * Kafka's bound on unanswered requests per connection; at least 1, and at most 5 with
-     * idempotence (as Kafka requires). Strata keeps at most one Produce in flight per partition
-     * (so retries never reorder), whatever the value.
+     * Kafka's bound on unanswered requests per connection (default 5); at least 1, and at most 5
+     * with idempotence (as Kafka requires). Strata keeps at most one Produce in flight per
+     * partition (so retries never reorder) and lets it carry what Kafka would pipeline: up to this
+     * many times {@code max.request.size}.
      */
     public static final String MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION = "max.in.flight.requests.per.connection";
     /**
@@ -52,7 +57,11 @@ public final class ProducerConfig {
      * turns off (Kafka 3's rule).
      */
     public static final String ENABLE_IDEMPOTENCE = "enable.idempotence";
-    /** Upper bound of one Produce request's batches, in bytes (one batch is always sent); default 1 MiB. */
+    /**
+     * Kafka's bound on one request's bytes (default 1 MiB). Strata's one request per partition
+     * carries up to {@code max.in.flight.requests.per.connection} times this (one batch is always
+     * sent, however large).
+     */
     public static final String MAX_REQUEST_SIZE = "max.request.size";
 
     public static final String DEFAULT_ACKS = "all";

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
@@ -28,8 +29,12 @@ import java.util.function.Predicate;
  * behind it, the first batch has waited {@code linger.ms}, a flush is in progress, the producer
  * is closing, or the first batch is a retry. Time comes from the injected {@link Clock}.
  *
- * <p>Thread-safe: each queue is guarded by its own monitor; memory accounting lives in the
- * {@link BufferPool}, which the caller reserves from before {@link #append}.
+ * <p>Memory: a batch holds {@code batch.size} bytes of the {@link BufferPool} (more for a record
+ * larger than that) from its creation until it completes, as Kafka's producer does, and each of
+ * its records {@link ProducerBatch#RECORD_OBJECTS_BYTES} for its future and bookkeeping, so what
+ * the queued and in-flight batches hold stays within {@code buffer.memory}.
+ *
+ * <p>Thread-safe: each queue is guarded by its own monitor; memory is reserved outside it.
  */
 final class RecordAccumulator {
 
@@ -79,35 +84,83 @@ final class RecordAccumulator {
     }
 
     /**
-     * Appends a record whose memory ({@code reservedBytes}) the caller has reserved.
+     * Appends a record to the partition's open batch, or to a new batch whose buffer memory it
+     * reserves first, waiting up to {@code maxBlockMs} for it.
      *
      * @param abortOnNewBatch return {@link AppendResult#ABORTED} instead of starting a new batch
+     * @throws StrataException {@code BUFFER_EXHAUSTED} when no memory came free in time,
+     *                         {@code RECORD_TOO_LARGE} for a record larger than {@code buffer.memory}
      */
     AppendResult append(TopicPartition tp, long timestamp, byte[] key, byte[] value, List<RecordHeader> headers,
-                        int reservedBytes, boolean abortOnNewBatch) {
+                        boolean abortOnNewBatch, long maxBlockMs) {
+        long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxBlockMs);
+        // The record's objects; the batch it joins owns them from then on.
+        pool.reserve(ProducerBatch.RECORD_OBJECTS_BYTES, maxBlockMs);
+        boolean joinedBatch = false;
+        try {
+            AppendResult result = appendReserved(tp, timestamp, key, value, headers, abortOnNewBatch, deadlineNanos);
+            joinedBatch = !result.aborted();
+            return result;
+        } finally {
+            if (!joinedBatch) {
+                pool.release(ProducerBatch.RECORD_OBJECTS_BYTES);
+            }
+        }
+    }
+
+    private AppendResult appendReserved(TopicPartition tp, long timestamp, byte[] key, byte[] value,
+                                        List<RecordHeader> headers, boolean abortOnNewBatch, long deadlineNanos) {
         int estimate = ProducerBatch.estimateSize(key, value, headers);
         Deque<ProducerBatch> queue = queues.computeIfAbsent(tp, x -> new ArrayDeque<>());
         synchronized (queue) {
-            if (closing) {
-                throw new IllegalStateException("the producer is closed");
-            }
-            ProducerBatch last = queue.peekLast();
-            if (last != null) {
-                CompletableFuture<RecordMetadata> f = last.tryAppend(timestamp, key, value, headers, estimate, reservedBytes);
-                if (f != null) {
-                    return new AppendResult(f, false, last.isFull(), false);
-                }
+            AppendResult joined = tryAppendToLast(queue, timestamp, key, value, headers, estimate);
+            if (joined != null) {
+                return joined;
             }
             if (abortOnNewBatch) {
                 return AppendResult.ABORTED;
             }
-            long now = clock.millis();
-            ProducerBatch batch = new ProducerBatch(tp, compression, batchSize, now, saturatedAdd(now, deliveryTimeoutMs));
-            CompletableFuture<RecordMetadata> f = batch.tryAppend(timestamp, key, value, headers, estimate, reservedBytes);
-            queue.addLast(batch);
-            incomplete.add(batch);
-            return new AppendResult(f, true, batch.isFull(), false);
         }
+        // Waiting for memory must not hold the queue: the sender drains it, which frees memory.
+        int reserved = ProducerBatch.bytesToReserve(batchSize, estimate, pool.totalBytes() - ProducerBatch.RECORD_OBJECTS_BYTES);
+        pool.reserve(reserved, Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime())));
+        boolean kept = false;
+        try {
+            synchronized (queue) {
+                AppendResult joined = tryAppendToLast(queue, timestamp, key, value, headers, estimate);
+                if (joined != null) {
+                    return joined; // another thread opened a batch meanwhile
+                }
+                long now = clock.millis();
+                ProducerBatch batch = new ProducerBatch(tp, compression, batchSize, reserved, now,
+                        saturatedAdd(now, deliveryTimeoutMs));
+                CompletableFuture<RecordMetadata> f = batch.tryAppend(timestamp, key, value, headers, estimate);
+                queue.addLast(batch);
+                incomplete.add(batch);
+                kept = true;
+                return new AppendResult(f, true, batch.isFull(), false);
+            }
+        } finally {
+            if (!kept) {
+                pool.release(reserved);
+            }
+        }
+    }
+
+    /** Under the queue's lock: appends to the last batch if it has room; null when it has none. */
+    private AppendResult tryAppendToLast(Deque<ProducerBatch> queue, long timestamp, byte[] key, byte[] value,
+                                         List<RecordHeader> headers, int estimate) {
+        if (closing) {
+            throw new IllegalStateException("the producer is closed");
+        }
+        ProducerBatch last = queue.peekLast();
+        if (last != null) {
+            CompletableFuture<RecordMetadata> f = last.tryAppend(timestamp, key, value, headers, estimate);
+            if (f != null) {
+                return new AppendResult(f, false, last.isFull(), false);
+            }
+        }
+        return null;
     }
 
     /** Which partitions are ready at {@code nowMs}, skipping {@code muted} ones (in flight or backing off). */
@@ -150,8 +203,11 @@ final class RecordAccumulator {
     /**
      * Takes batches from the front of the partition's queue for one request: at least one, then
      * more while they fit in {@code maxRequestBytes} and number at most {@code maxBatches}. A batch
-     * marked "send alone" (after a split) goes in a request of its own. Every batch taken is
-     * sealed by {@code sealer} and closed; taking stops at a batch the sealer refuses.
+     * marked "send alone" (after a split) goes in a request of its own. Batches that were sent
+     * before (retries) never share a request with batches sent for the first time, so a retried
+     * request carries exactly the batches it carried before: a leader that wrote them answers
+     * the whole request as a duplicate instead of refusing a mix. Every batch taken is sealed by
+     * {@code sealer} and closed; taking stops at a batch the sealer refuses.
      */
     List<ProducerBatch> drain(TopicPartition tp, int maxRequestBytes, int maxBatches, Sealer sealer) {
         Deque<ProducerBatch> queue = queues.get(tp);
@@ -163,13 +219,19 @@ final class RecordAccumulator {
             long size = 0;
             while (!queue.isEmpty() && out.size() < maxBatches) {
                 ProducerBatch batch = queue.peekFirst();
-                if ((batch.sendAlone() && !out.isEmpty()) || !sealer.seal(batch)) {
+                boolean otherRound = !out.isEmpty() && (batch.attempts() > 0) != (out.getFirst().attempts() > 0);
+                if ((batch.sendAlone() && !out.isEmpty()) || otherRound) {
+                    break;
+                }
+                // Size first: a batch is sealed only when it goes. A sealed batch left behind would carry
+                // sequences that are no longer next if the request before it fails for good.
+                if (!out.isEmpty() && size + batch.sizeUpperBound() > maxRequestBytes) {
+                    break;
+                }
+                if (!sealer.seal(batch)) {
                     break;
                 }
                 ByteBuffer bytes = batch.close();
-                if (!out.isEmpty() && size + bytes.remaining() > maxRequestBytes) {
-                    break;
-                }
                 queue.pollFirst();
                 out.add(batch);
                 size += bytes.remaining();
@@ -195,10 +257,15 @@ final class RecordAccumulator {
         }
     }
 
-    /** Replaces a batch by the given ones in the set of incomplete batches (after a split). */
+    /**
+     * Replaces a batch by the given ones in the set of incomplete batches (after a split); the
+     * original's memory is released once every part is done.
+     */
     void replaced(ProducerBatch original, List<ProducerBatch> parts) {
         incomplete.addAll(parts);
-        incomplete.remove(original);
+        if (incomplete.remove(original)) {
+            original.done().whenComplete((ignored, failure) -> pool.release(original.reservedBytes()));
+        }
     }
 
     /** Removes the queued batches whose delivery deadline has passed, except of {@code muted} partitions. */

@@ -11,6 +11,7 @@ import io.strata.client.internal.CoordinationCalls;
 import io.strata.client.internal.Errors;
 import io.strata.client.internal.GrpcCalls;
 import io.strata.client.internal.MetadataCache;
+import io.strata.client.internal.NodeThrottle;
 import io.strata.proto.v1.Acks;
 import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.ProduceRequest;
@@ -35,7 +36,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Ordering rule: a partition has at most one Produce in flight. A retriable failure puts the
  * request's batches back at the front of the partition's queue before the partition may be sent
- * again, so records of a partition reach the log in send order.
+ * again, so records of a partition reach the log in send order. To keep as much data moving as
+ * Kafka's pipelined requests do, that one request may carry up to
+ * {@code max.in.flight.requests.per.connection × max.request.size} bytes ({@link #requestBytes}).
  *
  * <p>Retried: every reason {@link io.strata.proto.StrataError#retriable} names, unreachable
  * nodes, and {@code UNKNOWN_TOPIC_OR_PARTITION} from a storage node (it may not have opened a new
@@ -44,11 +47,13 @@ import java.util.concurrent.TimeUnit;
  * batches at once. A request refused as {@code RECORD_TOO_LARGE} with more than one record is
  * split into one request per record, so only the record that is too large fails.
  *
- * <p>Idempotence ({@code enable.idempotence}, the default; {@link IdempotenceManager}): each
- * request carries exactly one batch (as Kafka's produce requests carry one per partition),
- * stamped with the producer id and its partition's sequence when it is sealed for its first
- * send; a retry resends the same bytes, so a leader that already wrote the batch answers with
- * its original offsets instead of writing it again. {@code DUPLICATE_SEQUENCE} counts as
+ * <p>Idempotence ({@code enable.idempotence}, the default; {@link IdempotenceManager}): a
+ * request carries up to {@link #MAX_IDEMPOTENT_BATCHES_PER_REQUEST} consecutive batches of its
+ * partition (where Kafka keeps up to 5 one-batch requests in flight), each stamped with the
+ * producer id and its partition's sequence when it is sealed for its first send; a retry resends
+ * the same batches with the same bytes (never mixed with new ones), so a leader that already
+ * wrote them, which it does in one append, answers with the original offsets instead of
+ * writing them again. {@code DUPLICATE_SEQUENCE} counts as
  * success (offset unknown: -1, as in Kafka). {@code OUT_OF_ORDER_SEQUENCE},
  * {@code UNKNOWN_PRODUCER_ID} and {@code INVALID_PRODUCER_EPOCH} fail the batch, naming its id and
  * sequences. Any batch with a sequence that fails for good makes its partition continue under
@@ -62,6 +67,12 @@ final class Sender implements Runnable {
     private static final System.Logger LOG = System.getLogger(Sender.class.getName());
     /** Longest sleep of the loop when nothing is due, so stale metadata gets noticed. */
     private static final long MAX_IDLE_MS = 1_000;
+    /**
+     * Batches in one idempotent request: the leader remembers a producer's last 64 batches per
+     * partition, so a retry of a request of at most 64 is always recognised as a duplicate (the
+     * reason Kafka bounds max.in.flight.requests.per.connection by its 5).
+     */
+    static final int MAX_IDEMPOTENT_BATCHES_PER_REQUEST = 64;
 
     private final RecordAccumulator accumulator;
     private final MetadataCache metadata;
@@ -69,10 +80,13 @@ final class Sender implements Runnable {
     private final ProducerConfig config;
     private final Clock clock;
     private final Backoff backoff;
+    /** Quotas: a node that answered with a throttle time gets no request until it has passed (KIP-219). */
+    private final NodeThrottle nodeThrottle;
     /** Null when the producer is not idempotent. */
     private final IdempotenceManager idempotence;
     private final RecordAccumulator.Sealer sealer;
     private final int maxBatchesPerRequest;
+    private final int maxRequestBytes;
     private final Set<TopicPartition> inFlight = ConcurrentHashMap.newKeySet();
     private final Map<TopicPartition, CompletableFuture<ProduceResponse>> inFlightCalls = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Long> backoffUntil = new ConcurrentHashMap<>();
@@ -91,12 +105,14 @@ final class Sender implements Runnable {
         this.channels = channels;
         this.config = config;
         this.clock = clock;
+        this.nodeThrottle = new NodeThrottle(clock);
         this.backoff = config.backoff();
         this.idempotence = config.idempotence() ? new IdempotenceManager(
                 new CoordinationCalls(config.bootstrapServers(), channels, config.requestTimeoutMs()), backoff, clock,
                 this::wakeup) : null;
         this.sealer = idempotence != null ? idempotence::seal : RecordAccumulator.NOTHING_TO_STAMP;
-        this.maxBatchesPerRequest = idempotence != null ? 1 : Integer.MAX_VALUE;
+        this.maxBatchesPerRequest = idempotence != null ? MAX_IDEMPOTENT_BATCHES_PER_REQUEST : Integer.MAX_VALUE;
+        this.maxRequestBytes = requestBytes(config);
         metadata.addListener(this::wakeup);
     }
 
@@ -171,7 +187,12 @@ final class Sender implements Runnable {
                 needMetadata = true;
                 continue;
             }
-            List<ProducerBatch> batches = accumulator.drain(tp, config.maxRequestSize(), maxBatchesPerRequest, sealer);
+            long throttled = nodeThrottle.delayMs(leader.get().address());
+            if (throttled > 0) {
+                nextDelay = Math.min(nextDelay, throttled);
+                continue;
+            }
+            List<ProducerBatch> batches = accumulator.drain(tp, maxRequestBytes, maxBatchesPerRequest, sealer);
             if (!batches.isEmpty()) {
                 send(tp, leader.get(), batches);
             }
@@ -192,6 +213,15 @@ final class Sender implements Runnable {
             return;
         }
         awaitWakeup(nextDelay);
+    }
+
+    /**
+     * How many bytes one request of a partition may carry: what Kafka would have in flight for it,
+     * {@code max.in.flight.requests.per.connection} requests of {@code max.request.size}, since a
+     * partition here has one request in flight that carries it all (ordered without a stream).
+     */
+    static int requestBytes(ProducerConfig config) {
+        return (int) Math.min(Integer.MAX_VALUE / 2, (long) config.maxRequestSize() * config.maxInFlightRequestsPerConnection());
     }
 
     private Set<TopicPartition> mutedPartitions(long now) {
@@ -282,6 +312,9 @@ final class Sender implements Runnable {
             batches.forEach(b -> b.complete(-1, -1));
         }
         call.whenComplete((answer, failure) -> {
+            if (answer != null) {
+                nodeThrottle.throttle(leader.address(), answer.getThrottleTimeMs());
+            }
             try {
                 if (config.acks() == Acks.ACKS_NONE) {
                     if (failure != null) {

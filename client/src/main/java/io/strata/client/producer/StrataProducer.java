@@ -52,7 +52,6 @@ public final class StrataProducer<K, V> implements AutoCloseable {
     private final Clock clock;
     private final ChannelPool channels;
     private final MetadataCache metadata;
-    private final BufferPool pool;
     private final RecordAccumulator accumulator;
     private final Sender sender;
     private final Thread ioThread;
@@ -83,7 +82,7 @@ public final class StrataProducer<K, V> implements AutoCloseable {
         this.channels = new ChannelPool(config.clientId());
         this.metadata = new MetadataCache(config.bootstrapServers(), channels, config.requestTimeoutMs(),
                 config.backoff(), clock);
-        this.pool = new BufferPool(config.bufferMemory());
+        BufferPool pool = new BufferPool(config.bufferMemory());
         this.accumulator = new RecordAccumulator(config.batchSize(), config.compression(), config.lingerMs(),
                 config.deliveryTimeoutMs(), pool, clock);
         this.sender = new Sender(accumulator, metadata, channels, config, clock);
@@ -146,21 +145,13 @@ public final class StrataProducer<K, V> implements AutoCloseable {
                 partition = choosePartition(record.topic(), key, numPartitions);
             }
             long timestamp = record.timestamp() != null ? record.timestamp() : clock.millis();
-            int size = ProducerBatch.estimateSize(key, value, record.headers());
-            pool.reserve(size, Math.max(0, deadline - clock.millis()));
-            RecordAccumulator.AppendResult result;
-            try {
+            RecordAccumulator.AppendResult result = accumulator.append(new TopicPartition(record.topic(), partition),
+                    timestamp, key, value, record.headers(), record.partition() == null, remaining(deadline));
+            if (result.aborted()) {
+                partitioner.onNewBatch(record.topic(), numPartitions, partition);
+                partition = choosePartition(record.topic(), key, numPartitions);
                 result = accumulator.append(new TopicPartition(record.topic(), partition), timestamp, key, value,
-                        record.headers(), size, record.partition() == null);
-                if (result.aborted()) {
-                    partitioner.onNewBatch(record.topic(), numPartitions, partition);
-                    partition = choosePartition(record.topic(), key, numPartitions);
-                    result = accumulator.append(new TopicPartition(record.topic(), partition), timestamp, key, value,
-                            record.headers(), size, false);
-                }
-            } catch (RuntimeException e) {
-                pool.release(size);
-                throw e;
+                        record.headers(), false, remaining(deadline));
             }
             if (result.newBatch() || result.batchFull()) {
                 sender.wakeup();
@@ -169,6 +160,10 @@ public final class StrataProducer<K, V> implements AutoCloseable {
         } catch (StrataException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    private long remaining(long deadline) {
+        return Math.max(0, deadline - clock.millis());
     }
 
     private int choosePartition(String topic, byte[] key, int numPartitions) {

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -61,6 +62,60 @@ class IdempotentProducerTest extends FakeStrataProducerTest {
                     .isEqualTo(java.util.stream.LongStream.range(0, 300).boxed().toList());
         }
         assertThat(fake.maxConcurrentProduces(p0)).isEqualTo(1);
+    }
+
+    @Test
+    void aRequestCarriesConsecutiveBatchesOfItsPartitionUpToTheLeadersDuplicateWindow() throws Exception {
+        TopicPartition tp = new TopicPartition("t", 0);
+        CountDownLatch held = fake.holdProduces(tp);
+        List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+        List<String> sent = new ArrayList<>();
+        try (var producer = producer(Map.of("batch.size", 100, "linger.ms", 0))) {
+            futures.add(producer.send(new ProducerRecord<>("t", 0, null, "first")));
+            sent.add("first");
+            while (fake.produceCalls() < 1) {
+                Thread.sleep(5);
+            }
+            for (int i = 0; i < 600; i++) { // more batches than one request takes queue behind the held request
+                sent.add("v" + i);
+                futures.add(producer.send(new ProducerRecord<>("t", 0, null, "v" + i)));
+            }
+            held.countDown();
+            producer.flush();
+            futures.forEach(CompletableFuture::join);
+        }
+        assertThat(values(tp)).containsExactlyElementsOf(sent);
+        List<ByteBuffer> batches = fake.batches(tp);
+        int window = Sender.MAX_IDEMPOTENT_BATCHES_PER_REQUEST;
+        assertThat(batches.size()).as("batches written").isGreaterThan(window + 1);
+        assertThat(fake.produceCalls()).as("requests")
+                .isLessThan(batches.size() / 4).isGreaterThanOrEqualTo(1 + (batches.size() - 1 + window - 1) / window);
+        int expected = 0;
+        for (ByteBuffer b : batches) {
+            assertThat(RecordBatch.baseSequence(b, 0)).as("sequences continue across the batches of a request").isEqualTo(expected);
+            expected = RecordBatch.incrementSequence(RecordBatch.lastSequence(b, 0), 1);
+        }
+    }
+
+    @Test
+    void aBatchThatFailsForGoodDoesNotTakeTheQueuedBatchBehindItDown() throws Exception {
+        TopicPartition tp = new TopicPartition("t", 0);
+        fake.maxRecordValueBytes(1000);
+        CountDownLatch held = fake.holdProduces(tp);
+        try (var producer = producer(Map.of("batch.size", 4096, "max.request.size", 5000, "linger.ms", 0))) {
+            CompletableFuture<RecordMetadata> small1 = producer.send(new ProducerRecord<>("t", 0, null, "small-1"));
+            while (fake.produceCalls() < 1) {
+                Thread.sleep(5);
+            }
+            CompletableFuture<RecordMetadata> big = producer.send(new ProducerRecord<>("t", 0, null, "x".repeat(4500)));
+            CompletableFuture<RecordMetadata> small2 = producer.send(new ProducerRecord<>("t", 0, null, "small-2"));
+            held.countDown();
+            assertThatThrownBy(big::join).cause().isInstanceOfSatisfying(StrataException.class,
+                    e -> assertThat(e.reason()).isEqualTo(ErrorCode.RECORD_TOO_LARGE));
+            small1.join();
+            small2.join();
+        }
+        assertThat(values(tp)).containsExactly("small-1", "small-2");
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @Timeout(10)
 class RecordAccumulatorTest {
@@ -30,9 +31,7 @@ class RecordAccumulatorTest {
     }
 
     private static RecordAccumulator.AppendResult append(RecordAccumulator acc, TopicPartition tp, int valueBytes) {
-        byte[] value = new byte[valueBytes];
-        int size = ProducerBatch.estimateSize(null, value, List.of());
-        return acc.append(tp, 1L, null, value, List.of(), size, false);
+        return acc.append(tp, 1L, null, new byte[valueBytes], List.of(), false, 0);
     }
 
     @Test
@@ -98,12 +97,12 @@ class RecordAccumulatorTest {
     @Test
     void abortOnNewBatchReportsAMissingOpenBatchWithoutAppending() {
         RecordAccumulator acc = accumulator(65536);
-        RecordAccumulator.AppendResult aborted = acc.append(TP, 1L, null, new byte[1], List.of(), 30, true);
+        RecordAccumulator.AppendResult aborted = acc.append(TP, 1L, null, new byte[1], List.of(), true, 0);
         assertThat(aborted.aborted()).isTrue();
         assertThat(acc.hasQueued()).isFalse();
 
         append(acc, TP, 1);
-        RecordAccumulator.AppendResult joined = acc.append(TP, 1L, null, new byte[1], List.of(), 30, true);
+        RecordAccumulator.AppendResult joined = acc.append(TP, 1L, null, new byte[1], List.of(), true, 0);
         assertThat(joined.aborted()).isFalse();
         assertThat(joined.future()).isNotNull();
     }
@@ -139,6 +138,22 @@ class RecordAccumulatorTest {
     }
 
     @Test
+    void aRetriedBatchIsResentWithoutTheBatchesQueuedBehindIt() {
+        RecordAccumulator acc = accumulator(100);
+        append(acc, TP, 80);
+        List<ProducerBatch> first = acc.drain(TP, Integer.MAX_VALUE, Integer.MAX_VALUE, RecordAccumulator.NOTHING_TO_STAMP);
+        first.forEach(ProducerBatch::recordAttempt);
+        append(acc, TP, 81);
+        append(acc, TP, 82);
+        acc.reenqueue(first);
+
+        List<ProducerBatch> retry = acc.drain(TP, Integer.MAX_VALUE, Integer.MAX_VALUE, RecordAccumulator.NOTHING_TO_STAMP);
+        assertThat(retry).containsExactlyElementsOf(first);
+        List<ProducerBatch> fresh = acc.drain(TP, Integer.MAX_VALUE, Integer.MAX_VALUE, RecordAccumulator.NOTHING_TO_STAMP);
+        assertThat(RecordBatches.decode(concat(fresh))).extracting(r -> r.value().length).containsExactly(81, 82);
+    }
+
+    @Test
     void batchesPastTheDeliveryTimeoutExpire() {
         RecordAccumulator acc = new RecordAccumulator(65536, Compression.NONE, LINGER_MS, 1_000, pool, clock);
         RecordAccumulator.AppendResult r = append(acc, TP, 10);
@@ -151,13 +166,56 @@ class RecordAccumulatorTest {
     }
 
     @Test
+    void aBatchHoldsBatchSizeBytesOfMemoryAndEachRecordItsObjects() {
+        int objects = ProducerBatch.RECORD_OBJECTS_BYTES;
+        RecordAccumulator acc = accumulator(4096);
+        append(acc, TP, 10);
+        append(acc, TP, 10);
+        assertThat(pool.availableBytes()).isEqualTo(pool.totalBytes() - 4096 - 2 * objects);
+        append(acc, new TopicPartition("t", 1), 10);
+        assertThat(pool.availableBytes()).isEqualTo(pool.totalBytes() - 2 * 4096 - 3 * objects);
+    }
+
+    @Test
+    void aRecordLargerThanBatchSizeHoldsItsOwnSize() {
+        RecordAccumulator acc = accumulator(4096);
+        append(acc, TP, 10_000);
+        assertThat(pool.totalBytes() - pool.availableBytes() - ProducerBatch.RECORD_OBJECTS_BYTES)
+                .isGreaterThan(10_000).isLessThan(10_200);
+    }
+
+    @Test
+    void aNewBatchWaitsForMemoryAndFailsWithBufferExhaustedWhenNoneComesFree() {
+        BufferPool small = new BufferPool(8192 + 2 * ProducerBatch.RECORD_OBJECTS_BYTES);
+        RecordAccumulator acc = new RecordAccumulator(4096, Compression.NONE, LINGER_MS, 120_000, small, clock);
+        append(acc, TP, 3000);
+        append(acc, TP, 3000);
+        assertThat(small.availableBytes()).isZero();
+        assertThatThrownBy(() -> acc.append(TP, 1L, null, new byte[3000], List.of(), false, 20))
+                .isInstanceOfSatisfying(StrataException.class, e -> assertThat(e.reason()).isEqualTo(ErrorCode.BUFFER_EXHAUSTED));
+        assertThat(acc.partitionsWithBatches()).containsExactly(TP);
+    }
+
+    @Test
+    void aSplitBatchKeepsItsMemoryUntilEveryPartIsDone() {
+        RecordAccumulator acc = accumulator(4096);
+        append(acc, TP, 3);
+        append(acc, TP, 4);
+        ProducerBatch batch = acc.drain(TP, Integer.MAX_VALUE, Integer.MAX_VALUE, RecordAccumulator.NOTHING_TO_STAMP).get(0);
+        List<ProducerBatch> parts = batch.splitPerRecord();
+        acc.replaced(batch, parts);
+        acc.complete(parts.get(0), 10, -1);
+        assertThat(pool.availableBytes()).isEqualTo(pool.totalBytes() - 4096 - 2 * ProducerBatch.RECORD_OBJECTS_BYTES);
+        acc.fail(parts.get(1), new StrataException(ErrorCode.RECORD_TOO_LARGE, "too large"));
+        assertThat(pool.availableBytes()).isEqualTo(pool.totalBytes());
+    }
+
+    @Test
     void completingABatchFreesItsMemory() {
         RecordAccumulator acc = accumulator(65536);
         byte[] value = new byte[1000];
-        int size = ProducerBatch.estimateSize(null, value, List.of());
-        pool.reserve(size, 0);
-        RecordAccumulator.AppendResult r = acc.append(TP, 7L, null, value, List.of(), size, false);
-        assertThat(pool.availableBytes()).isEqualTo(pool.totalBytes() - size);
+        RecordAccumulator.AppendResult r = acc.append(TP, 7L, null, value, List.of(), false, 0);
+        assertThat(pool.availableBytes()).isEqualTo(pool.totalBytes() - 65536 - ProducerBatch.RECORD_OBJECTS_BYTES);
 
         ProducerBatch batch = acc.drain(TP, Integer.MAX_VALUE, Integer.MAX_VALUE, RecordAccumulator.NOTHING_TO_STAMP).get(0);
         batch.complete(42, -1);

@@ -208,6 +208,9 @@ class StrataProducerTest extends FakeStrataProducerTest {
         CountDownLatch release = fake.holdProduces(tp);
         try (var producer = producer(Map.of("buffer.memory", 1000, "max.block.ms", 100, "linger.ms", 0))) {
             CompletableFuture<RecordMetadata> first = producer.send(new ProducerRecord<>("t", "x".repeat(500)));
+            while (fake.produceCalls() < 1) { // its batch is sent (held): the next record needs a batch of its own
+                Thread.sleep(5);
+            }
             CompletableFuture<RecordMetadata> second = producer.send(new ProducerRecord<>("t", "y".repeat(500)));
             assertThatThrownBy(second::join).cause().isInstanceOfSatisfying(StrataException.class, e -> {
                 assertThat(e.reason()).isEqualTo(ErrorCode.BUFFER_EXHAUSTED);
@@ -218,6 +221,20 @@ class StrataProducerTest extends FakeStrataProducerTest {
             assertThat(first.get(10, TimeUnit.SECONDS).offset()).isZero();
             assertThat(producer.send(new ProducerRecord<>("t", "z".repeat(500))).get(10, TimeUnit.SECONDS).offset())
                     .isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aThrottledAnswerHoldsTheNextRequestToThatNodeForTheThrottleTime() throws Exception {
+        fake.throttleProduceAnswers(300);
+        try (var producer = producer(Map.of("linger.ms", 0))) {
+            producer.send(new ProducerRecord<>("t", "first")).get(10, TimeUnit.SECONDS);
+            long acked = System.nanoTime();
+            producer.send(new ProducerRecord<>("t", "second")).get(10, TimeUnit.SECONDS);
+            List<Long> calls = fake.produceCallNanos();
+            assertThat(calls).hasSize(2);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(calls.get(1) - acked)).as("ms between the ack and the next request")
+                    .isGreaterThanOrEqualTo(250);
         }
     }
 

@@ -55,9 +55,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * An in-memory Strata (coordination and storage on one port, node id 1) for client tests:
  * stamps offsets like a leader, serves fetches as whole batches, and lets a test inject
  * failures, hold produce calls, lose answers, and watch how many produce calls run at once per
- * partition. Coordination hands out producer ids; storage drops a retried idempotent batch
- * like the leader does, remembering the last batch of each producer per partition (enough for a
- * client that sends one batch per request and one request at a time).
+ * partition. Coordination hands out producer ids; storage drops a retried idempotent request
+ * like the leader does, remembering the last request of each producer per partition (enough for a
+ * client that sends one request at a time per partition).
  */
 public final class FakeStrata implements AutoCloseable {
 
@@ -82,6 +82,8 @@ public final class FakeStrata implements AutoCloseable {
     private final AtomicInteger initProducerIdCalls = new AtomicInteger();
     private final Deque<ErrorCode> initProducerIdFailures = new ArrayDeque<>();
     private final Map<TopicPartition, AtomicInteger> answersToLose = new ConcurrentHashMap<>();
+    private volatile int produceThrottleMs;
+    private final List<Long> produceCallNanos = java.util.Collections.synchronizedList(new ArrayList<>());
     /** Per partition and producer id: the last batch written (first and last sequence, first and last offset). */
     private final Map<TopicPartition, Map<Long, long[]>> lastBatches = new ConcurrentHashMap<>();
     private volatile int maxRecordValueBytes = Integer.MAX_VALUE;
@@ -134,6 +136,18 @@ public final class FakeStrata implements AutoCloseable {
         CountDownLatch latch = new CountDownLatch(1);
         produceHolds.put(tp, latch);
         return latch;
+    }
+
+    /** Every produce answer from now on carries this {@code throttle_time_ms} (a quota). */
+    public void throttleProduceAnswers(int ms) {
+        produceThrottleMs = ms;
+    }
+
+    /** When each produce call arrived ({@link System#nanoTime}), in arrival order. */
+    public List<Long> produceCallNanos() {
+        synchronized (produceCallNanos) {
+            return List.copyOf(produceCallNanos);
+        }
     }
 
     /** The next {@code n} produce calls to {@code tp} are served, but their answers are lost (UNAVAILABLE). */
@@ -318,6 +332,7 @@ public final class FakeStrata implements AutoCloseable {
         @Override
         public void produce(ProduceRequest request, StreamObserver<ProduceResponse> out) {
             produceCalls.incrementAndGet();
+            produceCallNanos.add(System.nanoTime());
             TopicPartition tp = new TopicPartition(request.getTopic(), request.getPartition());
             AtomicInteger running = concurrentProduces.computeIfAbsent(tp, x -> new AtomicInteger());
             int now = running.incrementAndGet();
@@ -363,7 +378,7 @@ public final class FakeStrata implements AutoCloseable {
                     return;
                 }
                 out.onNext(ProduceResponse.newBuilder().setBaseOffset(written[0]).setLastOffset(written[1])
-                        .setLogAppendTimeMs(-1).build());
+                        .setLogAppendTimeMs(-1).setThrottleTimeMs(produceThrottleMs).build());
                 out.onCompleted();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -374,14 +389,19 @@ public final class FakeStrata implements AutoCloseable {
         }
 
         /**
-         * Appends unless the (first) batch repeats its producer's last one; returns the first and
-         * last offset written (or written before), null for a sequence gap of a known producer.
+         * Appends unless the request repeats its producer's last one (same first and last
+         * sequence; a request's batches are consecutive); returns the first and last offset
+         * written (or written before), null for a sequence gap of a known producer.
          */
         private long[] appendOnce(TopicPartition tp, Log log, ByteBuffer batches) {
             synchronized (log) {
                 long producerId = RecordBatch.producerId(batches, batches.position());
                 int first = RecordBatch.baseSequence(batches, batches.position());
-                int last = RecordBatch.lastSequence(batches, batches.position());
+                int lastBatch = batches.position();
+                for (int p = lastBatch; p < batches.limit(); p += RecordBatch.sizeInBytes(batches, p)) {
+                    lastBatch = p;
+                }
+                int last = RecordBatch.lastSequence(batches, lastBatch);
                 Map<Long, long[]> producers = lastBatches.computeIfAbsent(tp, x -> new ConcurrentHashMap<>());
                 long[] previous = producerId < 0 ? null : producers.get(producerId);
                 if (previous != null && previous[0] == first && previous[1] == last) {

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -113,6 +114,19 @@ public class GrpcServer {
     /** Where other processes reach this server. */
     public HostPort advertised() {
         return config.advertised(port());
+    }
+
+    /**
+     * Runs {@code work} on the pool that runs calls, e.g. a call held back by a quota.
+     *
+     * @throws RejectedExecutionException when the server is not running
+     */
+    public void execute(Runnable work) {
+        ExecutorService e = executor;
+        if (e == null) {
+            throw new RejectedExecutionException("gRPC server not started");
+        }
+        e.execute(work);
     }
 
     public synchronized void stop() {

@@ -42,11 +42,14 @@ import static org.awaitility.Awaitility.await;
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class IngestionBackpressureTest {
 
-    /** A 1 MiB buffer that holds its batches for 3 s; a request waits 1 s for memory. */
+    /**
+     * A buffer that one batch (batch.size 1 MiB) takes but for 64 KiB (room for its records'
+     * objects, not for another batch), held for a 3 s linger; a request waits 1 s for memory.
+     */
     public static class SmallBuffer implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("strata.ingestion.buffer.memory", "1048576",
+            return Map.of("strata.ingestion.buffer.memory", Integer.toString(1024 * 1024 + 64 * 1024),
                     "strata.ingestion.batch.size", "1048576",
                     "strata.ingestion.linger.ms", "3000",
                     "strata.ingestion.max.block.ms", "1000",
@@ -61,10 +64,11 @@ class IngestionBackpressureTest {
     @Inject
     IngestionNode ingestionNode;
 
-    private static PublishRequest records(String topic, int count, int size) {
+    private static PublishRequest records(String topic, int partition, int count, int size) {
         PublishRequest.Builder r = PublishRequest.newBuilder();
         for (int i = 0; i < count; i++) {
-            r.addRecords(PublishRecord.newBuilder().setTopic(topic).setPartition(0).setValue(ByteString.copyFrom(new byte[size])));
+            r.addRecords(PublishRecord.newBuilder().setTopic(topic).setPartition(partition)
+                    .setValue(ByteString.copyFrom(new byte[size])));
         }
         return r.build();
     }
@@ -75,16 +79,19 @@ class IngestionBackpressureTest {
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> storageNode.isReady() && ingestionNode.isReady());
             String topic = "pressure-" + java.util.UUID.randomUUID();
-            CoordinationGrpc.newBlockingStub(channel).createTopic(CreateTopicRequest.newBuilder().setName(topic).build());
+            CoordinationGrpc.newBlockingStub(channel).createTopic(CreateTopicRequest.newBuilder().setName(topic)
+                    .setPartitions(2).build());
             IngestionGrpc.IngestionFutureStub async = IngestionGrpc.newFutureStub(channel);
             // Warm the topic's metadata so the first request does not wait for it.
-            assertThat(IngestionGrpc.newBlockingStub(channel).publish(records(topic, 1, 10)).getResults(0).getError())
+            assertThat(IngestionGrpc.newBlockingStub(channel).publish(records(topic, 0, 1, 10)).getResults(0).getError())
                     .isEqualTo(ErrorCode.ERROR_CODE_UNSPECIFIED);
 
-            var admitted = async.publish(records(topic, 9, 100_000)); // ~900 KB held for the linger
+            // ~900 KB in one open batch of partition 0, which holds the whole 1 MiB buffer for its linger.
+            var admitted = async.publish(records(topic, 0, 9, 100_000));
             await().atMost(Duration.ofSeconds(2)).until(() -> ingestionNode.publisher().pendingRecords() == 9);
 
-            assertThatThrownBy(() -> IngestionGrpc.newBlockingStub(channel).publish(records(topic, 2, 200_000)))
+            // Partition 1 needs a batch of its own: no memory for it within max.block.ms.
+            assertThatThrownBy(() -> IngestionGrpc.newBlockingStub(channel).publish(records(topic, 1, 2, 200_000)))
                     .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
                         assertThat(e.getTrailers().get(StrataError.REASON_KEY)).isEqualTo(ErrorCode.BUFFER_EXHAUSTED.name());

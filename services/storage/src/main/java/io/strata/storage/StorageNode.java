@@ -4,6 +4,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.strata.runtime.GrpcServer;
 import io.strata.runtime.HostPort;
+import io.strata.runtime.quota.Quotas;
 import io.strata.storage.config.StorageConfig;
 import io.strata.storage.log.LogConfig;
 import io.strata.storage.log.LogManager;
@@ -20,13 +21,15 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A storage node's life: on start it recovers its logs (reading only past each recovery
  * point), then registers with coordination and follows its assignment watch; it counts as
- * ready once it is registered and has applied its first assignment snapshot. On shutdown it
- * leaves coordination and closes its logs cleanly (flushed, checkpointed).
+ * ready once it is registered and has applied its first assignment snapshot. It enforces the
+ * client-id quotas coordination streams to it (on top of its {@code quota.*.default} config).
+ * On shutdown it leaves coordination and closes its logs cleanly (flushed, checkpointed).
  */
 @Singleton
 public class StorageNode {
@@ -37,6 +40,7 @@ public class StorageNode {
     private final GrpcServer grpcServer;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService fetchExecutor;
+    private final Quotas quotas;
     private volatile LogManager logManager;
     private volatile PartitionRegistry partitions;
     private volatile CoordinationLink link;
@@ -44,20 +48,27 @@ public class StorageNode {
     public StorageNode(StorageConfig config, GrpcServer grpcServer) {
         this.config = config;
         this.grpcServer = grpcServer;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("strata-storage-timer"));
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, daemon("strata-storage-timer"));
+        timer.setRemoveOnCancelPolicy(true); // a held call its client gave up on leaves nothing queued
+        this.scheduler = timer;
         this.fetchExecutor = Executors.newFixedThreadPool(4, daemon("strata-fetch"));
+        this.quotas = new Quotas(config.quotaDefaults(), Clock.systemUTC(), scheduler, grpcServer::execute);
     }
 
     void onStart(@Observes @Priority(GrpcServer.STARTUP_PRIORITY + 10) StartupEvent event) {
         start();
     }
 
-    /** Leaves coordination first, while this process's gRPC server (standalone) still runs. */
+    /**
+     * Leaves coordination first, while this process's gRPC server (standalone) still runs, and
+     * answers the calls held by a quota ({@link Quotas#close}) instead of letting the server cut them.
+     */
     void leaveCoordination(@Observes @Priority(GrpcServer.SHUTDOWN_PRIORITY - 10) ShutdownEvent event) {
         CoordinationLink l = link;
         if (l != null) {
             l.close();
         }
+        quotas.close();
     }
 
     /** Closes the logs cleanly once no call can reach them. */
@@ -82,7 +93,7 @@ public class StorageNode {
         List<HostPort> coordination = config.coordinationEndpoints()
                 .orElseGet(() -> List.of(new HostPort("127.0.0.1", grpcServer.port())));
         link = new CoordinationLink(coordination, scheduler, identity, advertised, config.rack(), config.sessionTimeoutMs(),
-                partitions::apply);
+                partitions::apply, quotas::apply);
         link.start();
     }
 
@@ -93,6 +104,7 @@ public class StorageNode {
         if (logManager != null) {
             logManager.close();
         }
+        quotas.close();
         scheduler.shutdownNow();
         fetchExecutor.shutdownNow();
     }
@@ -119,6 +131,11 @@ public class StorageNode {
 
     public LogManager logManager() {
         return logManager;
+    }
+
+    /** The client-id quotas this node enforces. */
+    public Quotas quotas() {
+        return quotas;
     }
 
     public ScheduledExecutorService scheduler() {

@@ -10,15 +10,20 @@ import io.strata.coordination.metadata.ClusterIdentity;
 import io.strata.coordination.metadata.MetadataService;
 import io.strata.coordination.nodes.NodeRegistry;
 import io.strata.coordination.producers.ProducerIdAllocator;
+import io.strata.coordination.quotas.QuotaFeed;
+import io.strata.coordination.quotas.QuotaService;
 import io.strata.coordination.store.MetadataStore;
 import io.strata.coordination.topics.RackAwarePlacement;
 import io.strata.coordination.topics.TopicService;
 import io.strata.proto.v1.AlterTopicConfigRequest;
 import io.strata.proto.v1.AssignmentSnapshot;
 import io.strata.proto.v1.CampaignRequest;
+import io.strata.proto.v1.ClientQuota;
 import io.strata.proto.v1.ClusterMetadata;
 import io.strata.proto.v1.CoordinationGrpc;
 import io.strata.proto.v1.CreateTopicRequest;
+import io.strata.proto.v1.DeleteQuotaRequest;
+import io.strata.proto.v1.DeleteQuotaResponse;
 import io.strata.proto.v1.DeleteTopicRequest;
 import io.strata.proto.v1.DeleteTopicResponse;
 import io.strata.proto.v1.DescribeTopicRequest;
@@ -26,6 +31,8 @@ import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.InitProducerIdRequest;
 import io.strata.proto.v1.InitProducerIdResponse;
 import io.strata.proto.v1.LeadershipEvent;
+import io.strata.proto.v1.ListQuotasRequest;
+import io.strata.proto.v1.ListQuotasResponse;
 import io.strata.proto.v1.ListTopicsRequest;
 import io.strata.proto.v1.ListTopicsResponse;
 import io.strata.proto.v1.MetadataRequest;
@@ -33,11 +40,14 @@ import io.strata.proto.v1.NodeSessionRequest;
 import io.strata.proto.v1.NodeSessionResponse;
 import io.strata.proto.v1.ObserveRequest;
 import io.strata.proto.v1.PartitionState;
+import io.strata.proto.v1.QuotaSnapshot;
 import io.strata.proto.v1.ResignRequest;
 import io.strata.proto.v1.ResignResponse;
+import io.strata.proto.v1.SetQuotaRequest;
 import io.strata.proto.v1.TopicDescription;
 import io.strata.proto.v1.UpdatePartitionStateRequest;
 import io.strata.proto.v1.WatchAssignmentsRequest;
+import io.strata.proto.v1.WatchQuotasRequest;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.Reception;
@@ -56,7 +66,8 @@ import java.util.function.Supplier;
 /**
  * The Coordination gRPC service ({@code strata.v1.Coordination}): a thin adapter from the wire
  * to the domain classes ({@link TopicService}, {@link NodeRegistry}, {@link MetadataService},
- * {@link AssignmentFeed}, {@link Elections}, {@link ProducerIdAllocator}), which hold every
+ * {@link AssignmentFeed}, {@link Elections}, {@link ProducerIdAllocator}, {@link QuotaService},
+ * {@link QuotaFeed}), which hold every
  * rule. Failures become statuses in one place, {@link GrpcErrors}.
  *
  * <p>A CDI {@code @Singleton} {@link io.grpc.BindableService}: the runtime's gRPC server serves
@@ -70,6 +81,8 @@ public class CoordinationGrpcService extends CoordinationGrpc.CoordinationImplBa
     private static final Logger LOG = Logger.getLogger(CoordinationGrpcService.class);
     /** How long a burst of topic/partition changes is gathered before assignment snapshots go out. */
     static final Duration ASSIGNMENT_COALESCE = Duration.ofMillis(20);
+    /** How long a burst of quota changes is gathered before quota snapshots go out. */
+    static final Duration QUOTA_COALESCE = Duration.ofMillis(20);
 
     private final TopicService topics;
     private final NodeRegistry nodes;
@@ -77,6 +90,8 @@ public class CoordinationGrpcService extends CoordinationGrpc.CoordinationImplBa
     private final AssignmentFeed assignments;
     private final Elections elections;
     private final ProducerIdAllocator producerIds;
+    private final QuotaService quotas;
+    private final QuotaFeed quotaFeed;
     private final ScheduledExecutorService executor;
     private volatile boolean shuttingDown;
 
@@ -99,6 +114,8 @@ public class CoordinationGrpcService extends CoordinationGrpc.CoordinationImplBa
         this.assignments = new AssignmentFeed(store, config.topicDefaults(), executor, ASSIGNMENT_COALESCE);
         this.elections = new Elections(store, executor, config.sessionTimeout());
         this.producerIds = new ProducerIdAllocator(store);
+        this.quotas = new QuotaService(store);
+        this.quotaFeed = new QuotaFeed(store, executor, QUOTA_COALESCE);
         LOG.debugf("coordination service ready: %s", config);
     }
 
@@ -146,7 +163,7 @@ public class CoordinationGrpcService extends CoordinationGrpc.CoordinationImplBa
             if (request.getNodeId() < 0) {
                 throw new CoordinationException(ErrorCode.INVALID_REQUEST, "node_id must be >= 0, got " + request.getNodeId());
             }
-            AssignmentFeed.Subscription subscription = assignments.subscribe(request.getNodeId(), stream::offer,
+            var subscription = assignments.subscribe(request.getNodeId(), stream::offer,
                     error -> stream.fail(GrpcErrors.toStatus(error, what)));
             stream.whenCancelled(subscription::close);
         } catch (RuntimeException e) {
@@ -218,6 +235,37 @@ public class CoordinationGrpcService extends CoordinationGrpc.CoordinationImplBa
         unary(responses, "InitProducerId", () -> producerIds.init(request));
     }
 
+    @Override
+    public void setQuota(SetQuotaRequest request, StreamObserver<ClientQuota> responses) {
+        unary(responses, "SetQuota " + quotaEntity(request.getClientId(), request.getDefaultEntity()), () -> quotas.set(request));
+    }
+
+    @Override
+    public void deleteQuota(DeleteQuotaRequest request, StreamObserver<DeleteQuotaResponse> responses) {
+        unary(responses, "DeleteQuota " + quotaEntity(request.getClientId(), request.getDefaultEntity()),
+                () -> DeleteQuotaResponse.newBuilder().setDeleted(quotas.delete(request)).build());
+    }
+
+    @Override
+    public void listQuotas(ListQuotasRequest request, StreamObserver<ListQuotasResponse> responses) {
+        unary(responses, "ListQuotas", () -> ListQuotasResponse.newBuilder().addAllQuotas(quotas.list()).build());
+    }
+
+    @Override
+    public void watchQuotas(WatchQuotasRequest request, StreamObserver<QuotaSnapshot> responses) {
+        LatestValueStream<QuotaSnapshot> stream = new LatestValueStream<>(responses);
+        try {
+            var subscription = quotaFeed.subscribe(stream::offer, error -> stream.fail(GrpcErrors.toStatus(error, "WatchQuotas")));
+            stream.whenCancelled(subscription::close);
+        } catch (RuntimeException e) {
+            stream.fail(GrpcErrors.toStatus(e, "WatchQuotas"));
+        }
+    }
+
+    private static String quotaEntity(String clientId, boolean defaultEntity) {
+        return defaultEntity ? "<default>" : "'" + clientId + "'";
+    }
+
     private static <T> void unary(StreamObserver<T> responses, String what, Supplier<T> call) {
         T answer;
         try {
@@ -254,6 +302,7 @@ public class CoordinationGrpcService extends CoordinationGrpc.CoordinationImplBa
         beginShutdown();
         elections.close();
         assignments.close();
+        quotaFeed.close();
         metadata.close();
         executor.shutdownNow();
     }

@@ -18,6 +18,8 @@ import java.util.Locale;
  * producer-ids/next                   ProducerIdBlock
  * producer-ids/transactional/&lt;id&gt;    InitProducerIdResponse (URL-encoded transactional id)
  * elections/&lt;name&gt;/&lt;lease hex&gt;        ElectionCandidate, bound to the candidate's lease
+ * quotas/default                      ClientQuota of the default entity
+ * quotas/clients/&lt;client id&gt;          ClientQuota (URL-encoded client id)
  * </pre>
  * Topic and election names cannot hold '/', so a name's prefix never catches another name.
  */
@@ -30,6 +32,9 @@ public final class Keys {
     public static final String PRODUCER_ID_NEXT = "producer-ids/next";
     public static final String TRANSACTIONAL_IDS = "producer-ids/transactional/";
     public static final String ELECTIONS = "elections/";
+    public static final String QUOTAS = "quotas/";
+    public static final String DEFAULT_QUOTA = QUOTAS + "default";
+    public static final String CLIENT_QUOTAS = QUOTAS + "clients/";
 
     private Keys() {
     }
@@ -71,6 +76,11 @@ public final class Keys {
 
     public static String transactionalId(String transactionalId) {
         return TRANSACTIONAL_IDS + URLEncoder.encode(transactionalId, StandardCharsets.UTF_8);
+    }
+
+    /** The quota key of a client id (URL-encoded: client ids may hold any character). */
+    public static String clientQuota(String clientId) {
+        return CLIENT_QUOTAS + URLEncoder.encode(clientId, StandardCharsets.UTF_8);
     }
 
     public static String electionPrefix(String election) {

@@ -8,7 +8,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.strata.coordination.config.CoordinationConfig;
 import io.strata.coordination.store.EmbeddedMetadataStore;
 import io.strata.coordination.store.MetadataStore;
-import io.strata.coordination.testing.MutableClock;
+import io.strata.runtime.testing.MutableClock;
 import io.strata.proto.StrataError;
 import io.strata.proto.v1.CoordinationGrpc;
 import io.strata.proto.v1.ErrorCode;

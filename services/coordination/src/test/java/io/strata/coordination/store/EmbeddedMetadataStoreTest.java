@@ -1,6 +1,6 @@
 package io.strata.coordination.store;
 
-import io.strata.coordination.testing.MutableClock;
+import io.strata.runtime.testing.MutableClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

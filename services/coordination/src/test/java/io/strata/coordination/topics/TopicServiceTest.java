@@ -6,7 +6,7 @@ import io.strata.coordination.store.EmbeddedMetadataStore;
 import io.strata.coordination.store.Lease;
 import io.strata.coordination.store.MetadataStore;
 import io.strata.coordination.store.Op;
-import io.strata.coordination.testing.MutableClock;
+import io.strata.runtime.testing.MutableClock;
 import io.strata.proto.TopicConfigs;
 import io.strata.proto.v1.AlterTopicConfigRequest;
 import io.strata.proto.v1.CreateTopicRequest;

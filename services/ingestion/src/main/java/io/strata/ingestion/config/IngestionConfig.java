@@ -5,6 +5,7 @@ import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -21,6 +22,11 @@ import java.util.UUID;
  *       (30000), {@code .max.block.ms} (5000: how long a request may wait for a topic's first metadata or for buffer memory
  *       before it is answered RESOURCE_EXHAUSTED), {@code .max.request.records} (10000)</li>
  *   <li>{@code strata.session.timeout.ms} — the registration's session lease (6000)</li>
+ *   <li>{@code strata.ingestion.spool.dir} — the store-and-forward spool ({@code ${strata.data.dir}/spool},
+ *       {@code strata.data.dir} defaulting to {@code data}); {@code .spool.max.bytes} (1 GiB, at least 1 MiB:
+ *       a full spool refuses spooled requests RESOURCE_EXHAUSTED), {@code .spool.segment.bytes} (64 MiB, at
+ *       least 64 KiB and at most half of {@code .spool.max.bytes}: the unit in which forwarded records free
+ *       space; the segment being written is never freed, so a larger one could fill the spool for good)</li>
  * </ul>
  */
 @Singleton
@@ -36,12 +42,20 @@ public class IngestionConfig {
     private final int maxBlockMs;
     private final int maxRequestRecords;
     private final int sessionTimeoutMs;
+    private final Path spoolDir;
+    private final long spoolMaxBytes;
+    private final long spoolSegmentBytes;
 
     public IngestionConfig() {
         this(ConfigProvider.getConfig());
     }
 
-    IngestionConfig(Config config) {
+    /**
+     * The settings in {@code config}.
+     *
+     * @throws IllegalArgumentException naming the key (or keys) of a bad value
+     */
+    public IngestionConfig(Config config) {
         this.coordinationEndpoints = config.getOptionalValue("strata.coordination.endpoints", String.class)
                 .filter(s -> !s.isBlank()).map(HostPort::parseList);
         this.instanceId = config.getOptionalValue("strata.ingestion.instance.id", String.class)
@@ -54,6 +68,16 @@ public class IngestionConfig {
         this.maxBlockMs = atLeast(config, "strata.ingestion.max.block.ms", Integer.class, 5000, 0);
         this.maxRequestRecords = atLeast(config, "strata.ingestion.max.request.records", Integer.class, 10000, 1);
         this.sessionTimeoutMs = atLeast(config, "strata.session.timeout.ms", Integer.class, 6000, 1000);
+        this.spoolDir = Path.of(config.getOptionalValue("strata.ingestion.spool.dir", String.class).filter(s -> !s.isBlank())
+                .orElseGet(() -> Path.of(config.getOptionalValue("strata.data.dir", String.class).orElse("data"), "spool")
+                        .toString()));
+        this.spoolMaxBytes = atLeast(config, "strata.ingestion.spool.max.bytes", Long.class, 1L << 30, 1L << 20);
+        this.spoolSegmentBytes = atLeast(config, "strata.ingestion.spool.segment.bytes", Long.class, 64L << 20, 64L << 10);
+        if (spoolSegmentBytes > spoolMaxBytes / 2) {
+            throw new IllegalArgumentException("strata.ingestion.spool.segment.bytes=" + spoolSegmentBytes + " must be at most"
+                    + " half of strata.ingestion.spool.max.bytes=" + spoolMaxBytes + ": the spool frees space a whole segment"
+                    + " at a time and never the one being written, so a larger segment could leave it full for good");
+        }
     }
 
     private static <T extends Number & Comparable<T>> T atLeast(Config config, String key, Class<T> type, T fallback, T min) {
@@ -103,5 +127,17 @@ public class IngestionConfig {
 
     public int sessionTimeoutMs() {
         return sessionTimeoutMs;
+    }
+
+    public Path spoolDir() {
+        return spoolDir;
+    }
+
+    public long spoolMaxBytes() {
+        return spoolMaxBytes;
+    }
+
+    public long spoolSegmentBytes() {
+        return spoolSegmentBytes;
     }
 }

@@ -6,7 +6,11 @@ import io.grpc.stub.StreamObserver;
 import io.strata.ingestion.IngestionNode;
 import io.strata.ingestion.config.IngestionConfig;
 import io.strata.ingestion.publish.PublishValidation;
+import io.strata.ingestion.quota.PublishQuotas;
+import io.strata.proto.StrataError;
+import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.IngestionGrpc;
+import io.strata.proto.v1.PublishAck;
 import io.strata.proto.v1.PublishRequest;
 import io.strata.proto.v1.PublishResponse;
 import io.strata.proto.v1.PublishResult;
@@ -16,13 +20,16 @@ import org.jboss.logging.Logger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The Ingestion service: {@code Publish} answers one request once each of its records is
- * acknowledged per its {@code acks} (or failed); {@code PublishStream} takes many requests and
+ * acknowledged per its {@code acks} (or failed), or with {@code ack=spooled} once they are fsynced
+ * in the instance's spool; {@code PublishStream} takes many requests and
  * answers once, after the client's last, with the results of all records in order. A malformed
  * request is refused whole before anything of it is sent ({@link PublishValidation}); in a
- * stream that ends the stream, and the requests before it stay sent.
+ * stream that ends the stream, and the requests before it stay sent. Client ids over their
+ * producer quota are slowed, never failed ({@link PublishQuotas}).
  */
 @Singleton
 public class IngestionGrpcService extends IngestionGrpc.IngestionImplBase {
@@ -31,19 +38,29 @@ public class IngestionGrpcService extends IngestionGrpc.IngestionImplBase {
 
     private final IngestionNode node;
     private final IngestionConfig config;
+    private final PublishQuotas quotas;
 
-    public IngestionGrpcService(IngestionNode node, IngestionConfig config) {
+    public IngestionGrpcService(IngestionNode node, IngestionConfig config, PublishQuotas quotas) {
         this.node = node;
         this.config = config;
+        this.quotas = quotas;
     }
 
     @Override
     public void publish(PublishRequest request, StreamObserver<PublishResponse> responses) {
+        quotas.publish(request, responses, this::publishAdmitted);
+    }
+
+    /** Runs on a gRPC thread, or later on the call pool when a quota held the call: it answers every failure itself. */
+    private void publishAdmitted(PublishRequest request, StreamObserver<PublishResponse> responses) {
         CompletableFuture<List<PublishResult>> results;
         try {
             results = submit(request);
         } catch (StatusRuntimeException e) {
             responses.onError(e);
+            return;
+        } catch (RuntimeException e) {
+            responses.onError(unexpected(e));
             return;
         }
         results.whenComplete((r, failure) -> respond(responses, r, failure));
@@ -51,6 +68,10 @@ public class IngestionGrpcService extends IngestionGrpc.IngestionImplBase {
 
     @Override
     public StreamObserver<PublishRequest> publishStream(StreamObserver<PublishResponse> responses) {
+        return quotas.publishStream(responses, this::openStream);
+    }
+
+    private StreamObserver<PublishRequest> openStream(StreamObserver<PublishResponse> responses) {
         return new StreamObserver<>() {
             private final List<CompletableFuture<List<PublishResult>>> pending = new ArrayList<>();
             private boolean failed;
@@ -65,6 +86,9 @@ public class IngestionGrpcService extends IngestionGrpc.IngestionImplBase {
                 } catch (StatusRuntimeException e) {
                     failed = true;
                     responses.onError(e);
+                } catch (RuntimeException e) {
+                    failed = true;
+                    responses.onError(unexpected(e));
                 }
             }
 
@@ -90,15 +114,27 @@ public class IngestionGrpcService extends IngestionGrpc.IngestionImplBase {
         };
     }
 
+    /** A bug or an unexpected failure: logged, and answered INTERNAL naming this instance. */
+    private StatusRuntimeException unexpected(RuntimeException e) {
+        LOG.errorf(e, "ingestion %s: a publish failed unexpectedly", node.instanceId());
+        return StrataError.exception(ErrorCode.INTERNAL_ERROR, "ingestion " + node.instanceId() + ": publishing failed: " + e);
+    }
+
     private CompletableFuture<List<PublishResult>> submit(PublishRequest request) {
         PublishValidation.validate(request, config.maxRequestRecords());
+        if (request.getAck() == PublishAck.PUBLISH_ACK_SPOOLED) {
+            return node.spool().publish(request.getRecordsList(), request.getSerializedSize());
+        }
         return node.publisher().publish(request.getRecordsList(), request.getAcks());
     }
 
     private static void respond(StreamObserver<PublishResponse> responses, List<PublishResult> results, Throwable failure) {
         try {
             if (failure != null) {
-                responses.onError(Status.INTERNAL.withDescription("publishing failed: " + failure).asRuntimeException());
+                // A request refused whole after it was queued (e.g. a full spool) carries its own status.
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                responses.onError(cause instanceof StatusRuntimeException refused ? refused
+                        : Status.INTERNAL.withDescription("publishing failed: " + failure).asRuntimeException());
                 return;
             }
             responses.onNext(PublishResponse.newBuilder().addAllResults(results).build());

@@ -16,13 +16,14 @@ import io.strata.proto.v1.PublishResult;
 import io.strata.records.RecordHeader;
 import org.jboss.logging.Logger;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -62,7 +63,10 @@ public final class Publisher implements AutoCloseable {
      */
     public CompletableFuture<List<PublishResult>> publish(List<PublishRecord> records, Acks acks) {
         StrataProducer<byte[], byte[]> producer = producer(acks);
-        List<CompletableFuture<PublishResult>> results = new ArrayList<>(records.size());
+        // One slot per record and a countdown: no future per record beyond the producer's own.
+        PublishResult[] results = new PublishResult[records.size()];
+        AtomicInteger outstanding = new AtomicInteger(records.size());
+        CompletableFuture<List<PublishResult>> all = new CompletableFuture<>();
         for (int i = 0; i < records.size(); i++) {
             CompletableFuture<RecordMetadata> sent = producer.send(toProducerRecord(records.get(i)));
             if (i == 0 && sent.isCompletedExceptionally() && reasonOf(sent) == ErrorCode.BUFFER_EXHAUSTED) {
@@ -73,13 +77,19 @@ public final class Publisher implements AutoCloseable {
                         + "); nothing of this request was sent: retry after " + RETRY_AFTER_MS + " ms", trailers);
             }
             pending.incrementAndGet();
-            results.add(sent.handle((metadata, failure) -> {
+            int slot = i;
+            sent.whenComplete((metadata, failure) -> {
                 pending.decrementAndGet();
-                return result(metadata, failure);
-            }));
+                results[slot] = result(metadata, failure);
+                if (outstanding.decrementAndGet() == 0) {
+                    all.complete(Arrays.asList(results)); // the decrement publishes every slot's write
+                }
+            });
         }
-        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
-                .thenApply(done -> results.stream().map(CompletableFuture::join).toList());
+        if (records.isEmpty()) {
+            all.complete(List.of());
+        }
+        return all;
     }
 
     /** Records handed to the producers and not yet acknowledged or failed: this instance's backlog. */
@@ -108,7 +118,7 @@ public final class Publisher implements AutoCloseable {
     }
 
     private static ProducerRecord<byte[], byte[]> toProducerRecord(PublishRecord r) {
-        List<RecordHeader> headers = r.getHeadersList().stream()
+        List<RecordHeader> headers = r.getHeadersCount() == 0 ? List.of() : r.getHeadersList().stream()
                 .map(h -> new RecordHeader(h.getKey(), h.getValue().toByteArray())).toList();
         return new ProducerRecord<>(r.getTopic(), r.hasPartition() ? r.getPartition() : null,
                 r.getTimestampMs() > 0 ? r.getTimestampMs() : null,

@@ -1,6 +1,7 @@
 package io.strata.storage.config;
 
 import io.strata.runtime.HostPort;
+import io.strata.runtime.quota.QuotaDefaults;
 import io.strata.storage.log.LogManager;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.Config;
@@ -25,6 +26,8 @@ import java.util.Optional;
  *   <li>{@code strata.producer.id.expiration.ms} — how long a partition keeps the state of an
  *       idempotent producer that stopped writing to it (Kafka's {@code producer.id.expiration.ms});
  *       default 86400000 (one day), >= 1</li>
+ *   <li>{@code quota.producer.default}, {@code quota.consumer.default} — bytes per second per client
+ *       id on this node when coordination sets no quota for it; default 0 = unlimited ({@link QuotaDefaults})</li>
  * </ul>
  */
 @Singleton
@@ -36,6 +39,7 @@ public class StorageConfig {
     private final String rack;
     private final int sessionTimeoutMs;
     private final long producerIdExpirationMs;
+    private final QuotaDefaults quotaDefaults;
 
     public StorageConfig() {
         this(ConfigProvider.getConfig());
@@ -68,6 +72,7 @@ public class StorageConfig {
             throw new IllegalArgumentException("strata.producer.id.expiration.ms=" + producerIdExpirationMs
                     + " must be at least 1");
         }
+        this.quotaDefaults = QuotaDefaults.from(config);
     }
 
     public int nodeId() {
@@ -93,5 +98,9 @@ public class StorageConfig {
 
     public long producerIdExpirationMs() {
         return producerIdExpirationMs;
+    }
+
+    public QuotaDefaults quotaDefaults() {
+        return quotaDefaults;
     }
 }

@@ -8,7 +8,9 @@ import io.strata.storage.partition.HostedPartition;
 /**
  * Pushes a partition's batches down a FetchStream while the client's HTTP/2 window has room
  * ({@code isReady}); when the window is full it stops until {@code onReady}, and when it has
- * caught up with the log it waits for the next append. One pump step runs at a time.
+ * caught up with the log it waits for the next append. Each message counts against the client
+ * id's consumer quota; when it leaves the client throttled, the pump pauses for the throttle
+ * time (the message says how long). One pump step runs at a time.
  */
 final class FetchStreamPump {
 
@@ -20,6 +22,7 @@ final class FetchStreamPump {
     private final Object lock = new Object();
     private long offset;
     private boolean finished;
+    private boolean paused;
     private Runnable deregister = () -> { };
 
     FetchStreamPump(StorageGrpcService service, HostedPartition partition, StorageGrpcService.FetchSpec spec,
@@ -43,10 +46,17 @@ final class FetchStreamPump {
         node.fetchExecutor().execute(this::pump);
     }
 
+    private void resume() {
+        synchronized (lock) {
+            paused = false;
+        }
+        pump();
+    }
+
     private void pump() {
         synchronized (lock) {
             try {
-                while (!finished && response.isReady()) {
+                while (!finished && !paused && response.isReady()) {
                     FetchResponse r = service.read(partition, offset, spec.maxBytes());
                     if (r.getBatches().isEmpty()) {
                         deregister.run();
@@ -57,8 +67,13 @@ final class FetchStreamPump {
                         }
                         continue;
                     }
-                    response.onNext(r);
+                    FetchResponse sent = service.charged(spec, r);
+                    response.onNext(sent);
                     offset = r.getNextOffset();
+                    if (sent.getThrottleTimeMs() > 0) {
+                        paused = true;
+                        node.quotas().later(sent.getThrottleTimeMs(), this::resume);
+                    }
                 }
             } catch (RuntimeException e) {
                 finished = true;

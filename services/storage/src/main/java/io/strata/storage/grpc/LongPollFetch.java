@@ -77,7 +77,7 @@ final class LongPollFetch {
         if (done.compareAndSet(false, true)) {
             cleanUp();
             if (!response.isCancelled()) {
-                response.onNext(r);
+                response.onNext(service.charged(spec, r));
                 response.onCompleted();
             }
         }

@@ -11,6 +11,7 @@ import io.strata.proto.v1.ProduceRequest;
 import io.strata.proto.v1.ProduceResponse;
 import io.strata.proto.v1.StorageGrpc;
 import io.strata.records.BatchValidator;
+import io.strata.runtime.quota.QuotaTracker;
 import io.strata.storage.StorageNode;
 import io.strata.storage.log.LogAppendInfo;
 import io.strata.storage.log.LogReadResult;
@@ -28,6 +29,12 @@ import java.util.Optional;
  * touched only when all checks pass, so a refused request changes nothing. A retried request
  * of an idempotent producer that was written before is answered with its original offsets
  * and not appended again. Replica fetch arrives with replication.
+ *
+ * <p>Quotas ({@link io.strata.runtime.quota.Quotas}, docs/QUOTAS.md): the bytes of answered
+ * produce requests count against the client id's producer quota, the bytes of fetch answers
+ * against its consumer quota; answers carry {@code throttle_time_ms}, and a call arriving while
+ * its client id is throttled is held until the throttle time has passed. Refused requests count
+ * nothing.
  */
 @Singleton
 public class StorageGrpcService extends StorageGrpc.StorageImplBase {
@@ -48,6 +55,10 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
 
     @Override
     public void produce(ProduceRequest request, StreamObserver<ProduceResponse> response) {
+        node.quotas().admit(node.quotas().producer(), request.getClientId(), response, call -> produceNow(request, call));
+    }
+
+    private void produceNow(ProduceRequest request, StreamObserver<ProduceResponse> response) {
         String where = request.getTopic() + "-" + request.getPartition();
         try {
             requirePartitionFields(request.getTopic(), request.getPartition());
@@ -73,6 +84,7 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
                     .setLastOffset(info.lastOffset())
                     .setLogStartOffset(info.logStartOffset())
                     .setLogAppendTimeMs(-1)
+                    .setThrottleTimeMs(throttleMs(node.quotas().producer(), request.getClientId(), request.getBatches().size()))
                     .build());
             response.onCompleted();
         } catch (RuntimeException e) {
@@ -82,6 +94,10 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
 
     @Override
     public void fetch(FetchRequest request, StreamObserver<FetchResponse> response) {
+        node.quotas().admit(node.quotas().consumer(), request.getClientId(), response, call -> fetchNow(request, call));
+    }
+
+    private void fetchNow(FetchRequest request, StreamObserver<FetchResponse> response) {
         String where = request.getTopic() + "-" + request.getPartition();
         try {
             FetchSpec spec = FetchSpec.of(request);
@@ -89,7 +105,7 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
             partition.requireLeader(node.nodeId(), request.hasLeaderEpoch(), request.getLeaderEpoch());
             FetchResponse first = read(partition, spec.offset(), spec.maxBytes());
             if (first.getBatches().size() >= spec.minBytes() || spec.maxWaitMs() == 0) {
-                response.onNext(first);
+                response.onNext(charged(spec, first));
                 response.onCompleted();
                 return;
             }
@@ -101,6 +117,10 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
 
     @Override
     public void fetchStream(FetchRequest request, StreamObserver<FetchResponse> response) {
+        node.quotas().admit(node.quotas().consumer(), request.getClientId(), response, call -> fetchStreamNow(request, call));
+    }
+
+    private void fetchStreamNow(FetchRequest request, StreamObserver<FetchResponse> response) {
         String where = request.getTopic() + "-" + request.getPartition();
         try {
             FetchSpec spec = FetchSpec.of(request);
@@ -160,6 +180,20 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
                 .build();
     }
 
+    /**
+     * A fetch answer with its bytes counted against the client id's consumer quota and the
+     * resulting throttle time in it (the batches are not copied).
+     */
+    FetchResponse charged(FetchSpec spec, FetchResponse answer) {
+        int throttle = throttleMs(node.quotas().consumer(), spec.clientId(), answer.getBatches().size());
+        return throttle == 0 ? answer : answer.toBuilder().setThrottleTimeMs(throttle).build();
+    }
+
+    /** Counts {@code bytes} against {@code clientId}'s quota; the throttle time for the answer. */
+    static int throttleMs(QuotaTracker quota, String clientId, long bytes) {
+        return (int) Math.min(Integer.MAX_VALUE, quota.record(clientId, bytes));
+    }
+
     static void requirePartitionFields(String topic, int partition) {
         if (topic.isEmpty()) {
             throw StorageErrors.invalidRequest("topic must not be empty");
@@ -170,7 +204,7 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
     }
 
     /** A fetch request's checked and defaulted parameters. */
-    record FetchSpec(long offset, int maxBytes, int minBytes, int maxWaitMs) {
+    record FetchSpec(long offset, int maxBytes, int minBytes, int maxWaitMs, String clientId) {
         static FetchSpec of(FetchRequest request) {
             requirePartitionFields(request.getTopic(), request.getPartition());
             if (request.getOffset() < 0) {
@@ -181,7 +215,7 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
             }
             int maxBytes = request.getMaxBytes() == 0 ? DEFAULT_FETCH_BYTES : Math.min(request.getMaxBytes(), MAX_FETCH_BYTES);
             return new FetchSpec(request.getOffset(), maxBytes, Math.max(1, request.getMinBytes()),
-                    Math.min(request.getMaxWaitMs(), MAX_WAIT_MS));
+                    Math.min(request.getMaxWaitMs(), MAX_WAIT_MS), request.getClientId());
         }
     }
 }

@@ -23,7 +23,7 @@ public record ProducerStateEntry(long producerId, short epoch, List<SequencedBat
      * Batches remembered per producer: a retry of any of them is answered as a duplicate. Kafka's
      * number, which is also the most batches its producer keeps in flight per partition.
      */
-    public static final int BATCHES_RETAINED = 5;
+    public static final int BATCHES_RETAINED = 64;
 
     public ProducerStateEntry {
         if (batches.isEmpty() || batches.size() > BATCHES_RETAINED) {

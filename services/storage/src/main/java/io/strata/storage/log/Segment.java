@@ -353,9 +353,9 @@ final class Segment {
         }
         int first = RecordBatch.sizeInBytes(buf, 0);
         if (first > want) {
+            // Read the whole batch anew: a pooled supplier may hand out the very buffer just filled.
             ByteBuffer big = buffers.apply(first);
-            big.put(buf.flip());
-            if (SparseIndex.readFully(log, big, position + want) + want < first) {
+            if (SparseIndex.readFully(log, big, position) < first) {
                 throw new IOException("short read at " + position + " of " + file(LOG_SUFFIX));
             }
             return new Chunk(big.flip(), RecordBatch.nextOffset(big, 0));

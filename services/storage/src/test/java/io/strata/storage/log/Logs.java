@@ -1,5 +1,7 @@
 package io.strata.storage.log;
 
+import io.strata.runtime.testing.MutableClock;
+
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ScheduledThreadPoolExecutor;

@@ -1,6 +1,7 @@
 package io.strata.storage.log;
 
 import io.strata.records.RecordBatch;
+import io.strata.runtime.testing.MutableClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -96,6 +97,20 @@ class PartitionLogReadWriteTest {
         assertThat(tiny.batches().remaining()).isEqualTo(1000);
         assertThat(tiny.nextOffset()).isEqualTo(2);
         assertThat(TestBatches.validBatches(log.read(3, 0).batches())).isEqualTo(1);
+    }
+
+    @Test
+    void aBatchLargerThanMaxBytesIsReadWholeWhenTheSupplierReusesOneBuffer() {
+        for (int i = 0; i < 2; i++) {
+            log.append(TestBatches.batch(1, 5000 - RecordBatch.HEADER_SIZE, i), 0);
+        }
+        ByteBuffer pooled = ByteBuffer.allocateDirect(1 << 16); // as the gRPC layer's per-thread scratch buffer
+
+        LogReadResult r = log.read(0, 100, size -> pooled.clear().limit(size));
+
+        assertThat(TestBatches.baseOffsets(r.batches())).containsExactly(0L);
+        assertThat(r.batches().remaining()).isEqualTo(5000);
+        assertThat(TestBatches.validBatches(r.batches())).isEqualTo(1);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.strata.storage.log;
 
 import io.strata.records.RecordBatch;
+import io.strata.runtime.testing.MutableClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -51,32 +52,34 @@ class ProducerStateTableTest {
     }
 
     @Test
-    void aDuplicateOfEachOfTheLastFiveBatchesIsAnsweredWithItsOriginalOffsets() {
+    void aDuplicateOfEachOfTheRetainedBatchesIsAnsweredWithItsOriginalOffsets() {
+        int kept = ProducerStateEntry.BATCHES_RETAINED;
         List<Long> bases = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i <= kept; i++) {
             bases.add(nextOffset);
             assertThat(produce(batch(7, 0, i * 3, 3))).isEmpty();
         }
         long end = nextOffset;
-        for (int i = 1; i < 6; i++) {
+        for (int i = 1; i <= kept; i++) {
             Optional<List<SequencedBatch>> originals = produce(batch(7, 0, i * 3, 3));
             assertThat(originals).as("retry of batch %d", i).isPresent();
             assertThat(originals.get().getFirst().firstOffset()).isEqualTo(bases.get(i));
             assertThat(originals.get().getFirst().lastOffset()).isEqualTo(bases.get(i) + 2);
         }
         assertThat(nextOffset).as("nothing appended").isEqualTo(end);
-        assertThat(table.entry(7).orElseThrow().batches()).hasSize(ProducerStateEntry.BATCHES_RETAINED);
+        assertThat(table.entry(7).orElseThrow().batches()).hasSize(kept);
     }
 
     @Test
-    void aRetryOfABatchOlderThanTheLastFiveIsOutOfOrderAsInKafka() {
-        for (int i = 0; i < 6; i++) {
+    void aRetryOfABatchOlderThanTheRetainedOnesIsOutOfOrderAsInKafka() {
+        int kept = ProducerStateEntry.BATCHES_RETAINED;
+        for (int i = 0; i <= kept; i++) {
             produce(batch(7, 0, i, 1));
         }
         assertThatThrownBy(() -> produce(batch(7, 0, 0, 1)))
                 .isInstanceOfSatisfying(ProducerStateException.class,
                         e -> assertThat(e.kind()).isEqualTo(ProducerStateException.Kind.OUT_OF_ORDER_SEQUENCE))
-                .hasMessageContaining("sent sequence 0; expected 6");
+                .hasMessageContaining("sent sequence 0; expected " + (kept + 1));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.strata.storage.log;
 
 import io.strata.records.RecordBatch;
+import io.strata.runtime.testing.MutableClock;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;

@@ -1,5 +1,6 @@
 package io.strata.storage.log;
 
+import io.strata.runtime.testing.MutableClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
