@@ -232,6 +232,45 @@ class BothDoorsFaultIT {
         assertThat(Files.readString(err)).contains("may or may not have been written");
     }
 
+    /**
+     * Quotas on the three-node cluster: a producer quota set through the CLI (stored in etcd,
+     * watched by every storage node) holds a client that sends as fast as it can to about the
+     * quota on each node: past the one second of burst each node allows, 4 MB at 256 KiB/s per
+     * node cannot take less than about 4 s (unthrottled it takes well under one). A request is
+     * charged once answered and the throttle delays the next one, so the producer sends small
+     * requests (64 KiB, one in flight), as a steady stream would.
+     */
+    @Test
+    @Order(3)
+    void aProducerQuotaSetInCoordinationHoldsAClientToItOnEveryStorageNode() throws Exception {
+        int rate = 256 * 1024;
+        Cli.Result set = strata("quota", "set", "--client-id", "over-quota", "--producer-byte-rate", Integer.toString(rate));
+        assertThat(set.exitCode()).as(set.stderr()).isZero();
+        JsonNode quotas = JSON.readTree(strata("quota", "list", "--output", "json").stdout()).get("quotas");
+        assertThat(quotas).anySatisfy(q -> {
+            assertThat(q.get("client_id").asText()).isEqualTo("over-quota");
+            assertThat(q.get("producer_byte_rate").asLong()).isEqualTo(rate);
+        });
+        Cli.Result created = strata("topic", "create", "quoted", "--partitions", "3");
+        assertThat(created.exitCode()).as(created.stderr()).isZero();
+        long nodes = leaders("quoted").values().stream().distinct().count();
+        Thread.sleep(2_000); // the quota reaches the nodes through their watch within about a second
+
+        int records = 4_000;
+        int size = 1_000;
+        int request = 64 * 1024;
+        Cli.Result perf = strata("perf", "produce", "--topic", "quoted", "--records", Integer.toString(records),
+                "--record-size", Integer.toString(size), "--client-id", "over-quota", "--batch-size", "16384",
+                "--producer-props", "max.request.size=" + request, "max.in.flight.requests.per.connection=1",
+                "--output", "json");
+        assertThat(perf.exitCode()).as(perf.stderr()).isZero();
+        double seconds = records / JSON.readTree(perf.stdoutLines().getLast()).get("records_per_sec").asDouble();
+        // Each node: one second of burst free, and its last request is charged after it was answered.
+        double atLeast = ((double) records * size - nodes * (rate + request)) / (nodes * rate);
+        assertThat(seconds).as("seconds to send %d bytes over %d nodes at %d B/s each", records * size, nodes, rate)
+                .isGreaterThan(atLeast * 0.9);
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Checks
 
@@ -335,7 +374,11 @@ class BothDoorsFaultIT {
 
     /** Partition → leader node id, from {@code topic describe --output json}. */
     private Map<Integer, Integer> leaders() throws Exception {
-        Cli.Result r = strata("topic", "describe", TOPIC, "--output", "json");
+        return leaders(TOPIC);
+    }
+
+    private Map<Integer, Integer> leaders(String topic) throws Exception {
+        Cli.Result r = strata("topic", "describe", topic, "--output", "json");
         assertThat(r.exitCode()).as(r.stderr()).isZero();
         Map<Integer, Integer> leaders = new TreeMap<>();
         for (JsonNode p : JSON.readTree(r.stdout()).get("partitions")) {

@@ -26,9 +26,11 @@ public final class ProducerConfig {
     /** Target uncompressed size of one batch, in bytes; default 65536. */
     public static final String BATCH_SIZE = "batch.size";
     /**
-     * Memory for the producer's batches, in bytes; default 32 MiB. Each open, queued or in-flight
-     * batch holds {@code batch.size} of it (or its record's size when larger) until it completes,
-     * as in Kafka; when it is used up, {@code send} blocks up to {@code max.block.ms}.
+     * Memory for records not yet answered, in bytes; default 32 MiB. Each open, queued or
+     * in-flight batch holds {@code batch.size} of it (or its record's size when larger) until it
+     * completes, as in Kafka, and each record 160 bytes more for its future and bookkeeping
+     * (which Kafka leaves out), so the producer's heap follows this setting; when it is used up,
+     * {@code send} blocks up to {@code max.block.ms}.
      */
     public static final String BUFFER_MEMORY = "buffer.memory";
     /** Longest time {@code send} blocks for metadata or buffer memory, in ms; default 60000. */
