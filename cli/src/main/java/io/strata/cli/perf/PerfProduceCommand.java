@@ -215,14 +215,11 @@ public final class PerfProduceCommand implements Callable<Integer> {
         validate();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        PerfCommand.jitWarning().ifPresent(w -> progress(err, w));
         if (via == Via.ingestion) {
             return finish(out, err, sendThroughIngestion(PerfCommand.bootstrap(spec), err));
         }
         Map<String, Object> config = producerConfig(PerfCommand.bootstrap(spec));
-        PerfCommand.jitWarning().ifPresent(w -> {
-            err.println(w);
-            err.flush();
-        });
         StrataProducer<byte[], byte[]> producer;
         try {
             producer = new StrataProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());

@@ -73,9 +73,7 @@ class IdempotentProducerTest extends FakeStrataProducerTest {
         try (var producer = producer(Map.of("batch.size", 100, "linger.ms", 0))) {
             futures.add(producer.send(new ProducerRecord<>("t", 0, null, "first")));
             sent.add("first");
-            while (fake.produceCalls() < 1) {
-                Thread.sleep(5);
-            }
+            fake.awaitProduceCalls(1);
             for (int i = 0; i < 600; i++) { // more batches than one request takes queue behind the held request
                 sent.add("v" + i);
                 futures.add(producer.send(new ProducerRecord<>("t", 0, null, "v" + i)));
@@ -104,9 +102,7 @@ class IdempotentProducerTest extends FakeStrataProducerTest {
         CountDownLatch held = fake.holdProduces(tp);
         try (var producer = producer(Map.of("batch.size", 4096, "max.request.size", 5000, "linger.ms", 0))) {
             CompletableFuture<RecordMetadata> small1 = producer.send(new ProducerRecord<>("t", 0, null, "small-1"));
-            while (fake.produceCalls() < 1) {
-                Thread.sleep(5);
-            }
+            fake.awaitProduceCalls(1);
             CompletableFuture<RecordMetadata> big = producer.send(new ProducerRecord<>("t", 0, null, "x".repeat(4500)));
             CompletableFuture<RecordMetadata> small2 = producer.send(new ProducerRecord<>("t", 0, null, "small-2"));
             held.countDown();

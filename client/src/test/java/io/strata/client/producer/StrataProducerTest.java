@@ -208,9 +208,7 @@ class StrataProducerTest extends FakeStrataProducerTest {
         CountDownLatch release = fake.holdProduces(tp);
         try (var producer = producer(Map.of("buffer.memory", 1000, "max.block.ms", 100, "linger.ms", 0))) {
             CompletableFuture<RecordMetadata> first = producer.send(new ProducerRecord<>("t", "x".repeat(500)));
-            while (fake.produceCalls() < 1) { // its batch is sent (held): the next record needs a batch of its own
-                Thread.sleep(5);
-            }
+            fake.awaitProduceCalls(1); // its batch is sent (held): the next record needs a batch of its own
             CompletableFuture<RecordMetadata> second = producer.send(new ProducerRecord<>("t", "y".repeat(500)));
             assertThatThrownBy(second::join).cause().isInstanceOfSatisfying(StrataException.class, e -> {
                 assertThat(e.reason()).isEqualTo(ErrorCode.BUFFER_EXHAUSTED);

@@ -143,6 +143,17 @@ public final class FakeStrata implements AutoCloseable {
         produceThrottleMs = ms;
     }
 
+    /** Waits (at most 10 s) until at least {@code n} produce calls have arrived. */
+    public void awaitProduceCalls(int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (produceCalls.get() < n) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("expected " + n + " produce calls within 10 s, saw " + produceCalls.get());
+            }
+            Thread.sleep(5);
+        }
+    }
+
     /** When each produce call arrived ({@link System#nanoTime}), in arrival order. */
     public List<Long> produceCallNanos() {
         synchronized (produceCallNanos) {
