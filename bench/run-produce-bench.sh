@@ -44,88 +44,38 @@ SERVER_WARMUP_N="${SERVER_WARMUP_N:-$((N / 2))}"
 PARTS="${PARTS:-1 6}"
 ACKS_LIST="${ACKS_LIST:-1 all}"
 COMPS="${COMPS:-none lz4}"
-RECORD_SIZE="${RECORD_SIZE:-100}"
-BATCH_SIZE="${BATCH_SIZE:-65536}"
-LINGER_MS="${LINGER_MS:-5}"
 SYSTEMS="${SYSTEMS:-strata kafka}"
-QUIET_CORES="${QUIET_CORES:-0.30}"
-QUIET_MAX_WAIT="${QUIET_MAX_WAIT:-60}"
 # A run during which other processes used more than NOISE_CORES cores on average is marked noisy
 # and repeated (into a fresh topic), at most MAX_TRIES times in all; the summary uses clean runs.
-NOISE_CORES="${NOISE_CORES:-0.50}"
-MAX_TRIES="${MAX_TRIES:-3}"
-TOOL_TIMEOUT="${TOOL_TIMEOUT:-600}"
-JFR="${JFR:-0}"
 # (i) Strata through the ingestion service (thin client, `perf produce --via ingestion`), lz4 only (the
 # service's compression), compared with Kafka's (a) row of the same workload.
 INGESTION="${INGESTION:-1}"
 INGESTION_RECORDS_PER_REQUEST="${INGESTION_RECORDS_PER_REQUEST:-2000}"
 INGESTION_IN_FLIGHT="${INGESTION_IN_FLIGHT:-4}"
-STRATA_PRODUCER_PROPS="${STRATA_PRODUCER_PROPS:-}"
-KAFKA_PRODUCER_PROPS="${KAFKA_PRODUCER_PROPS:-}"
-KAFKA_BENCH="${KAFKA_BENCH:-$(cd "$STRATA_HOME/.." && pwd)/shared/bench/kafka}"
-KAFKA_JAVA_HOME="${KAFKA_JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}"
-STRATA_JAVA_HOME="${STRATA_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-G1_FLAGS="-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent"
-STRATA_SERVER_OPTS="${STRATA_SERVER_OPTS:--Xms1G -Xmx1G}"
-# bin/strata starts CLI commands with -XX:+UseSerialGC -XX:TieredStopAtLevel=1 (fast start); a load
-# generator needs the C2 JIT, and gets the JVM flags of Kafka's kafka-producer-perf-test.sh.
-STRATA_TOOL_OPTS="${STRATA_TOOL_OPTS:--XX:TieredStopAtLevel=4 -XX:-UseSerialGC -Xmx512M $G1_FLAGS}"
 OUT="${OUT:-$STRATA_HOME/bench/target/produce-bench/$(date -u +%Y%m%dT%H%M%SZ)}"
-RAW="$OUT/raw"
-mkdir -p "$RAW"
+# The shared knobs (RECORD_SIZE, BATCH_SIZE, LINGER_MS, QUIET_*, NOISE_CORES, MAX_TRIES, TOOL_TIMEOUT, JFR,
+# *_JAVA_HOME, STRATA_*_OPTS, *_PRODUCER_PROPS, KAFKA_BENCH) get their defaults in lib-bench.sh.
+# shellcheck source=lib-bench.sh
+source "$STRATA_HOME/bench/lib-bench.sh"
 if (( WARMUP >= N )); then echo "WARMUP ($WARMUP) must be below N ($N)" >&2; exit 2; fi
 
-log() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$OUT/run.log" >&2; }
-HZ=$(getconf CLK_TCK)
-SPID=""            # the server under test (standalone JVM or Kafka broker)
 STRATA_DATA=""
-BOOTSTRAP=""
 
 # ---------------------------------------------------------------- servers
-free_port() {  # a port p with p and p+1 free (the standalone serves health on gRPC port + 1)
-  local p i
-  for i in $(seq 1 50); do
-    p=$(( 20000 + RANDOM % 20000 ))
-    if ! ss -Hltn "( sport = :$p or sport = :$((p + 1)) )" | grep -q .; then echo "$p"; return 0; fi
-  done
-  echo "no free port found" >&2; return 1
-}
-
-APP="$OUT/app"
-STRATA_JAVA="$STRATA_JAVA_HOME/bin/java"
-# What bin/strata puts on every java command line (JDK 23+), then its CLI-only flags.
-BASE_FLAGS=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
-snapshot_strata() {
-  local cli="$STRATA_HOME/cli/target/strata-cli.jar" app="$STRATA_HOME/services/standalone/target/quarkus-app"
-  [[ -f "$cli" && -f "$app/quarkus-run.jar" ]] || { echo "build first: ./mvnw install -DskipTests" >&2; exit 1; }
-  mkdir -p "$APP"
-  cp "$cli" "$APP/strata-cli.jar"
-  cp -r "$app" "$APP/standalone"
-}
-
-# CMD = the java command of `STRATA_CLI_JAVA_OPTS="$STRATA_TOOL_OPTS $1" bin/strata --bootstrap $BOOTSTRAP`
-strata_cmd() {
-  # shellcheck disable=SC2206
-  CMD=("$STRATA_JAVA" "${BASE_FLAGS[@]}" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 $STRATA_TOOL_OPTS ${1:-}
-       -Dstrata.home="$STRATA_HOME" -jar "$APP/strata-cli.jar" --bootstrap "$BOOTSTRAP")
-}
-strata_cli() { strata_cmd; "${CMD[@]}" "$@"; }
-
 start_strata() {
   local port; port=$(free_port)
   STRATA_DATA="$(mktemp -d "${STRATA_BENCH_DIR:-/tmp}/strata-produce-bench-XXXXXX")"
   BOOTSTRAP="127.0.0.1:$port"
   echo "STRATA_JAVA_OPTS='$STRATA_SERVER_OPTS' bin/strata standalone --data-dir $STRATA_DATA --port $port" >> "$OUT/commands.txt"
   # shellcheck disable=SC2086
-  setsid "$STRATA_JAVA" "${BASE_FLAGS[@]}" $STRATA_SERVER_OPTS -jar "$APP/standalone/quarkus-run.jar" \
+  setsid "$STRATA_JAVA" "${BASE_FLAGS[@]}" $STRATA_SERVER_OPTS -jar "$(strata_app_jar standalone)" \
     --data-dir "$STRATA_DATA" --port "$port" > "$RAW/standalone-r$rep.log" 2>&1 < /dev/null &
-  SPID=$!
+  SERVER_PIDS=$!
   local i
   for i in $(seq 1 120); do
-    if ! kill -0 "$SPID" 2>/dev/null; then log "standalone died during start-up"; tail -20 "$RAW/standalone-r$rep.log" >&2; return 1; fi
+    if ! kill -0 "$SERVER_PIDS" 2>/dev/null; then log "standalone died during start-up"; tail -20 "$RAW/standalone-r$rep.log" >&2; return 1; fi
     if grep -q "Strata standalone ready" "$RAW/standalone-r$rep.log"; then
-      log "strata standalone up on $BOOTSTRAP (pid $SPID, data $STRATA_DATA, ${i}s)"; return 0
+      log "strata standalone up on $BOOTSTRAP (pid $SERVER_PIDS, data $STRATA_DATA, ${i}s)"; return 0
     fi
     sleep 1
   done
@@ -133,34 +83,31 @@ start_strata() {
 }
 
 stop_strata() {
-  [[ -n "$SPID" ]] || return 0
-  if kill -0 "$SPID" 2>/dev/null; then
-    kill -TERM "$SPID"
+  local spid="$SERVER_PIDS"
+  [[ -n "$spid" ]] || return 0
+  if kill -0 "$spid" 2>/dev/null; then
+    kill -TERM "$spid"
     local i
-    for i in $(seq 1 30); do kill -0 "$SPID" 2>/dev/null || break; sleep 1; done
-    if kill -0 "$SPID" 2>/dev/null; then log "standalone $SPID still alive after 30 s: KILL"; kill -KILL "$SPID"; fi
+    for i in $(seq 1 30); do kill -0 "$spid" 2>/dev/null || break; sleep 1; done
+    if kill -0 "$spid" 2>/dev/null; then log "standalone $spid still alive after 30 s: KILL"; kill -KILL "$spid"; fi
   fi
-  SPID=""
+  SERVER_PIDS=""
   if [[ -n "$STRATA_DATA" ]]; then rm -rf "$STRATA_DATA"; STRATA_DATA=""; fi
 }
 
 kafka_broker() { JAVA_HOME="$KAFKA_JAVA_HOME" "$KAFKA_BENCH/broker.sh" "$@"; }
 
 start_kafka() {
-  JAVA_HOME="$KAFKA_JAVA_HOME" "$KAFKA_BENCH/fetch.sh" >&2
+  kafka_fetch
   kafka_broker start >&2
   # shellcheck source=/dev/null
-  SPID="$(JAVA_HOME="$KAFKA_JAVA_HOME" bash -c "source '$KAFKA_BENCH/env.sh'; cat \"\$BROKER_PID_FILE\"")"
+  SERVER_PIDS="$(JAVA_HOME="$KAFKA_JAVA_HOME" bash -c "source '$KAFKA_BENCH/env.sh'; cat \"\$BROKER_PID_FILE\"")"
   BOOTSTRAP="$(JAVA_HOME="$KAFKA_JAVA_HOME" bash -c "source '$KAFKA_BENCH/env.sh'; echo \"\$BOOTSTRAP\"")"
 }
 
 stop_kafka() {
-  if [[ -n "$SPID" ]]; then kafka_broker stop >&2 || true; fi
-  SPID=""
-}
-
-kafka_java() {  # a Kafka tool main class with the flags of Kafka's scripts (env.sh)
-  JAVA_HOME="$KAFKA_JAVA_HOME" bash -c "source '$KAFKA_BENCH/env.sh'; kafka_tool \"\$@\"" kafka_tool "$@"
+  if [[ -n "$SERVER_PIDS" ]]; then kafka_broker stop >&2 || true; fi
+  SERVER_PIDS=""
 }
 
 cleanup() {
@@ -171,115 +118,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
 
-# ---------------------------------------------------------------- measurement helpers
-server_ticks() { awk '{print $14+$15}' "/proc/$SPID/stat" 2>/dev/null || echo 0; }
-busy_ticks() { awk '/^cpu / {print $2+$3+$4+$7+$8+$9}' /proc/stat; }
-
-# sets BG (cores used by everything but the server over the last 2 s) and WAITED (s)
-wait_quiet() {
-  local s0 s1 b0 b1 i
-  WAITED=0
-  for i in $(seq 1 $(( QUIET_MAX_WAIT / 2 + 1 ))); do
-    s0=$(busy_ticks); b0=$(server_ticks); sleep 2; s1=$(busy_ticks); b1=$(server_ticks)
-    BG=$(awk -v s="$((s1 - s0))" -v b="$((b1 - b0))" -v hz="$HZ" 'BEGIN{v=(s-b)/hz/2; if (v<0) v=0; printf "%.2f", v}')
-    if awk -v v="$BG" -v q="$QUIET_CORES" 'BEGIN{exit !(v < q)}'; then return 0; fi
-    if (( WAITED >= QUIET_MAX_WAIT )); then
-      log "  quiet gate: still ${BG} cores busy elsewhere after ${WAITED}s, running anyway ($(ps -eo pcpu=,comm= --sort=-pcpu | head -3 | tr -s ' ' | tr '\n' ';'))"
-      return 0
-    fi
-    WAITED=$(( WAITED + 2 ))
-  done
-}
-
-# run_measured NAME CMD... : output -> RAW/NAME.txt; sets WALL TOOL_CPU SERVER_CPU OTHER_CPU BG WAITED LOADAVG
-run_measured() {
-  local name="$1"; shift
-  printf '%q ' "$@" >> "$OUT/commands.txt"; echo >> "$OUT/commands.txt"
-  wait_quiet
-  LOADAVG="$(cut -d' ' -f1 /proc/loadavg)"
-  local b0 s0 b1 s1 rc=0 tu ts
-  b0=$(server_ticks); s0=$(busy_ticks)
-  timeout "$TOOL_TIMEOUT" /usr/bin/time -f '%e %U %S' -o "$RAW/$name.time" "$@" > "$RAW/$name.txt" 2> "$RAW/$name.err" || rc=$?
-  b1=$(server_ticks); s1=$(busy_ticks)
-  if [[ $rc != 0 ]]; then log "WARN: $name exited $rc (see $RAW/$name.err)"; tail -3 "$RAW/$name.err" >&2; fi
-  read -r WALL tu ts < <(tail -1 "$RAW/$name.time" 2>/dev/null | grep -E '^[0-9.]+ [0-9.]+ [0-9.]+$' || echo "NA 0 0")
-  TOOL_CPU=$(awk -v u="$tu" -v s="$ts" 'BEGIN{printf "%.2f", u+s}')
-  SERVER_CPU=$(awk -v a="$b0" -v b="$b1" -v hz="$HZ" 'BEGIN{printf "%.2f", (b-a)/hz}')
-  OTHER_CPU=$(awk -v a="$s0" -v b="$s1" -v hz="$HZ" -v t="$TOOL_CPU" -v k="$SERVER_CPU" \
-              'BEGIN{o=(b-a)/hz-t-k; if (o<0) o=0; printf "%.2f", o}')
-  return 0
-}
-
-jfr_start() {  # NAME: JFR of the standalone for one run (JFR=1 only)
-  [[ "$JFR" == 1 && "$CURRENT" == strata ]] || return 0
-  jcmd "$SPID" JFR.start name="$1" settings=profile filename="$OUT/jfr/server-$1.jfr" > /dev/null
-}
-jfr_stop() {
-  [[ "$JFR" == 1 && "$CURRENT" == strata ]] || return 0
-  jcmd "$SPID" JFR.stop name="$1" > /dev/null || true
-}
-tool_jfr_opts() {  # NAME: the client's JFR flags (JFR=1 only)
-  [[ "$JFR" == 1 ]] && echo "-XX:StartFlightRecording=filename=$OUT/jfr/client-$1.jfr,settings=profile" || true
-}
-
-# `strata perf --output json` line -> "records rec_s MiB_s avg p50 p99 p999" (NA when absent)
-json_fields() {
-  awk '
-    function num(key,   r) { if (match($0, "\"" key "\": [-0-9.]+")) { r = substr($0, RSTART, RLENGTH); sub(/.*: /, "", r); return r } return "NA" }
-    { printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", num("records"), num("records_per_sec"), num("mb_per_sec"), num("avg"), num("p50"), num("p99"), num("p999") }'
-}
-# ProducerPerformance summary line -> "records rec_s MiB_s avg p50 p99 p999" (as Kafka's run.sh parse_pp)
-pp_fields() {  # file pattern
-  awk -v pat="$2" '
-    $0 ~ pat && /99\.9th/ {
-      split($0, f, ", "); rs = f[2] + 0; mb = f[2]; sub(/.*\(/, "", mb); mb += 0
-      printf "%d\t%.1f\t%.2f\t%.2f\t%d\t%d\t%d\n", $1, rs, mb, f[3], f[5], f[7], f[8]; found = 1 }
-    END { if (!found) print "NA\tNA\tNA\tNA\tNA\tNA\tNA" }' "$1"
-}
-
 TSV="$OUT/results.tsv"
-printf 'system\tsection\tconfig\trep\trecords\trec_s\tMiB_s\tavg_ms\tp50_ms\tp99_ms\tp999_ms\tss_records\tss_rec_s\tss_MiB_s\tss_avg_ms\tss_p50_ms\tss_p99_ms\tss_p999_ms\twall_s\ttool_cpu_s\tserver_cpu_s\tother_cpu_s\tbg_cores_before\tquiet_wait_s\tloadavg_1m\tnoisy\n' > "$TSV"
-
-# NOISY=1 when other processes used more than NOISE_CORES cores on average during the last run
-check_noise() {
-  NOISY=$(awk -v o="$OTHER_CPU" -v w="$WALL" -v q="$NOISE_CORES" 'BEGIN{print (w > 0 && o / w > q) ? 1 : 0}')
-}
-
-row() {  # system section config fields (14: whole run, then steady state; see the header)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$rep" "$4" \
-    "$WALL" "$TOOL_CPU" "$SERVER_CPU" "$OTHER_CPU" "$BG" "$WAITED" "$LOADAVG" "$NOISY" >> "$TSV"
-}
-
-NA7=$'NA\tNA\tNA\tNA\tNA\tNA\tNA'
+results_header "$TSV"
 
 # ---------------------------------------------------------------- one system, one repetition
-create_topic() {  # name partitions
-  if [[ "$CURRENT" == strata ]]; then
-    strata_cli topic create "$1" --partitions "$2" --replication-factor 1 > /dev/null
-  else
-    kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --create --topic "$1" \
-      --partitions "$2" --replication-factor 1 > /dev/null
-  fi
-}
-
-produce() {  # name topic n warmup acks comp   (sets the globals of run_measured)
-  local name="$1" topic="$2" n="$3" wu="$4" acks="$5" comp="$6"
-  if [[ "$CURRENT" == strata ]]; then
-    local wu_args=(); (( wu > 0 )) && wu_args=(--warmup-records "$wu")
-    local props=(); [[ -n "$STRATA_PRODUCER_PROPS" ]] && read -r -a props <<< "--producer-props $STRATA_PRODUCER_PROPS"
-    strata_cmd "$(tool_jfr_opts "$name")"
-    run_measured "$name" "${CMD[@]}" perf produce --topic "$topic" --records "$n" \
-      --record-size "$RECORD_SIZE" --throughput -1 "${wu_args[@]}" --acks "$acks" --compression "$comp" \
-      --batch-size "$BATCH_SIZE" --linger-ms "$LINGER_MS" "${props[@]}" --output json
-  else
-    local wu_args=(); (( wu > 0 )) && wu_args=(--warmup-records "$wu")
-    run_measured "$name" env JAVA_HOME="$KAFKA_JAVA_HOME" bash -c "source '$KAFKA_BENCH/env.sh'; kafka_tool \"\$@\"" kafka_tool \
-      org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$BOOTSTRAP" --topic "$topic" \
-      --num-records "$n" --record-size "$RECORD_SIZE" --throughput -1 "${wu_args[@]}" \
-      --command-property acks="$acks" batch.size="$BATCH_SIZE" linger.ms="$LINGER_MS" compression.type="$comp" $KAFKA_PRODUCER_PROPS
-  fi
-}
-
 produce_via_ingestion() {  # name topic n warmup acks   (Strata only; compression is the ingestion service's: lz4)
   local name="$1" topic="$2" n="$3" wu="$4" acks="$5"
   local wu_args=(); (( wu > 0 )) && wu_args=(--warmup-records "$wu")
@@ -287,18 +129,6 @@ produce_via_ingestion() {  # name topic n warmup acks   (Strata only; compressio
   run_measured "$name" "${CMD[@]}" perf produce --via ingestion --topic "$topic" --records "$n" \
     --record-size "$RECORD_SIZE" --throughput -1 "${wu_args[@]}" --acks "$acks" \
     --records-per-request "$INGESTION_RECORDS_PER_REQUEST" --requests-in-flight "$INGESTION_IN_FLIGHT" --output json
-}
-
-produce_fields() {  # name -> whole<TAB>steady (7 + 7 fields)
-  local f="$RAW/$1.txt" whole steady
-  if [[ "$CURRENT" == strata ]]; then
-    local lines; lines=$(grep -c '^{' "$f" || true)
-    whole=$(grep '^{' "$f" | head -1 | json_fields); [[ -n "$whole" ]] || whole="$NA7"
-    if (( lines >= 2 )); then steady=$(grep '^{' "$f" | tail -1 | json_fields); else steady="$NA7"; fi
-  else
-    whole=$(pp_fields "$f" '^[0-9]+ records sent'); steady=$(pp_fields "$f" 'steady state records sent')
-  fi
-  printf '%s\t%s' "$whole" "$steady"
 }
 
 consume() {  # name topic n
@@ -390,17 +220,16 @@ run_system() {
 }
 
 # ---------------------------------------------------------------- environment record
-snapshot_strata
-mkdir -p "$OUT/jfr"
+snapshot_strata standalone
 {
   echo "date_utc: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "params: REPS=$REPS N=$N WARMUP=$WARMUP SERVER_WARMUP_N=$SERVER_WARMUP_N PARTS='$PARTS' ACKS_LIST='$ACKS_LIST' COMPS='$COMPS' RECORD_SIZE=$RECORD_SIZE BATCH_SIZE=$BATCH_SIZE LINGER_MS=$LINGER_MS SYSTEMS='$SYSTEMS' INGESTION=$INGESTION INGESTION_RECORDS_PER_REQUEST=$INGESTION_RECORDS_PER_REQUEST INGESTION_IN_FLIGHT=$INGESTION_IN_FLIGHT JFR=$JFR NOISE_CORES=$NOISE_CORES MAX_TRIES=$MAX_TRIES STRATA_PRODUCER_PROPS='$STRATA_PRODUCER_PROPS' KAFKA_PRODUCER_PROPS='$KAFKA_PRODUCER_PROPS'"
   echo "strata_java: $("$STRATA_JAVA_HOME/bin/java" -version 2>&1 | head -1)"
   echo "strata_server_opts: $STRATA_SERVER_OPTS"
   echo "strata_tool_opts: $STRATA_TOOL_OPTS"
-  echo "strata_jars (copied at start): cli $(date -u -r "$APP/strata-cli.jar" +%FT%TZ), standalone $(date -u -r "$APP/standalone/quarkus-run.jar" +%FT%TZ), storage $(ls "$APP/standalone/lib/main" | grep -o 'strata-storage[^ ]*' | head -1)"
+  echo "strata_jars (copied at start): $(strata_jars_info)"
   echo "kafka_java: $("$KAFKA_JAVA_HOME/bin/java" -version 2>&1 | head -1)"
-  echo "kafka_version: $(cat "$KAFKA_BENCH/lib/KAFKA_VERSION" 2>/dev/null || echo 'not fetched yet')"
+  echo "kafka_version: $(kafka_version)"
   echo "cpu: $(nproc) x $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
   echo "uptime_at_start: $(uptime)"
 } > "$OUT/env.txt"
@@ -418,7 +247,7 @@ echo "wall_total_s: $(( $(date +%s) - T_START ))" >> "$OUT/env.txt"
 
 # ---------------------------------------------------------------- summary
 S="$OUT/summary.md"
-awk -F'\t' -v reps="$REPS" -f "$STRATA_HOME/bench/produce-bench-summary.awk" "$TSV" > "$S"
+awk -F'\t' -v reps="$REPS" -f "$STRATA_HOME/bench/lib-summary.awk" -f "$STRATA_HOME/bench/produce-bench-summary.awk" "$TSV" > "$S"
 {
   echo
   grep -E '^(uptime_at_start|uptime_at_end|wall_total_s):' "$OUT/env.txt" | sed 's/^/    /'

@@ -15,11 +15,12 @@ import java.util.concurrent.Callable;
 /**
  * {@code strata cluster}: the cluster id and its live storage nodes ({@code describe}, also what
  * {@code strata cluster} alone prints), and a local multi-process cluster: {@code up},
- * {@code down}, {@code status}.
+ * {@code down}, {@code status}, and {@code kill}/{@code start} of one process.
  */
 @Command(name = "cluster", mixinStandardHelpOptions = true,
-        description = "Describe the cluster, or run a local multi-process cluster (up, down, status).",
-        subcommands = {ClusterUpCommand.class, ClusterDownCommand.class, ClusterStatusCommand.class})
+        description = "Describe the cluster, or run a local multi-process cluster (up, down, status, kill, start).",
+        subcommands = {ClusterUpCommand.class, ClusterDownCommand.class, ClusterStatusCommand.class, ClusterKillCommand.class,
+                ClusterStartCommand.class})
 final class ClusterCommand implements Callable<Integer> {
 
     @Spec

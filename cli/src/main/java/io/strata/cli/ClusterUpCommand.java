@@ -1,6 +1,7 @@
 package io.strata.cli;
 
 import io.strata.cli.cluster.ClusterManifest;
+import io.strata.cli.cluster.ClusterSize;
 import io.strata.cli.cluster.LocalCluster;
 import io.strata.cli.cluster.RoleCommands;
 import picocli.CommandLine.Command;
@@ -17,8 +18,8 @@ import java.util.concurrent.Callable;
 
 /** {@code strata cluster up}: starts (or completes) a local multi-process cluster in a directory. */
 @Command(name = "up", mixinStandardHelpOptions = true,
-        description = {"Start a local cluster: etcd, coordination, storage nodes and ingestion, each its own process on 127.0.0.1, "
-                + "detached. Waits until all are ready, then writes DIR/cluster.json and exits.",
+        description = {"Start a local cluster: etcd, coordination, storage nodes, replication controllers and ingestion, "
+                + "each its own process on 127.0.0.1, detached. Waits until all are ready, then writes DIR/cluster.json and exits.",
                 "Run again on the same directory to restart processes that stopped (same ports, ids and data) "
                         + "or to add storage nodes."})
 final class ClusterUpCommand implements Callable<Integer> {
@@ -36,6 +37,10 @@ final class ClusterUpCommand implements Callable<Integer> {
     @Option(names = "--coordination-nodes", paramLabel = "N", defaultValue = "1",
             description = "Coordination instances, all serving the same etcd (default ${DEFAULT-VALUE}).")
     int coordinationNodes;
+
+    @Option(names = "--replication-nodes", paramLabel = "N", defaultValue = "2",
+            description = "Replication controllers: one active, the others hot standbys (default ${DEFAULT-VALUE}).")
+    int replicationNodes;
 
     @Option(names = "--ingestion-nodes", paramLabel = "N", defaultValue = "1",
             description = "Ingestion instances, the front door for thin clients (default ${DEFAULT-VALUE}).")
@@ -57,6 +62,9 @@ final class ClusterUpCommand implements Callable<Integer> {
         if (coordinationNodes < 1 || coordinationNodes > 8) {
             throw new ParameterException(spec.commandLine(), "--coordination-nodes must be 1..8, got " + coordinationNodes);
         }
+        if (replicationNodes < 0 || replicationNodes > 8) {
+            throw new ParameterException(spec.commandLine(), "--replication-nodes must be 0..8, got " + replicationNodes);
+        }
         if (ingestionNodes < 0 || ingestionNodes > 8) {
             throw new ParameterException(spec.commandLine(), "--ingestion-nodes must be 0..8, got " + ingestionNodes);
         }
@@ -68,8 +76,8 @@ final class ClusterUpCommand implements Callable<Integer> {
         }
         PrintWriter err = spec.commandLine().getErr();
         LocalCluster cluster = new LocalCluster(dir, err);
-        ClusterManifest m = cluster.up(3, Optional.ofNullable(storageNodes), coordinationNodes, ingestionNodes,
-                Optional.ofNullable(sessionTimeoutMs), RoleCommands.discover(System.getenv("STRATA_JAVA_OPTS")),
+        ClusterManifest m = cluster.up(new ClusterSize(Optional.ofNullable(storageNodes), coordinationNodes, replicationNodes,
+                        ingestionNodes), Optional.ofNullable(sessionTimeoutMs), RoleCommands.discover(System.getenv("STRATA_JAVA_OPTS")),
                 Duration.ofSeconds(timeoutSeconds));
         PrintWriter out = spec.commandLine().getOut();
         out.println("Strata cluster up: bootstrap " + m.bootstrap() + " (" + m.processes().size() + " processes; "

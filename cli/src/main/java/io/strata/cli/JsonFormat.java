@@ -37,9 +37,21 @@ final class JsonFormat {
 
     /**
      * {@code {"name", "topicId", "partitions": [{"partition", "leader" (null when offline),
-     * "replicas", "isr"}], "config": {effective config}, "overrides": {..}}}.
+     * "replicas", "isr", "elr"}], "config": {effective config}, "overrides": {..}}}.
      */
     static String topicDescription(TopicDescription d) {
+        return write(MAPPER, topicNode(d));
+    }
+
+    /** {@code {"topics": [one {@link #topicDescription} object per topic]}}: {@code topic describe} without a name. */
+    static String topicDescriptions(List<TopicDescription> topics) {
+        ObjectNode root = MAPPER.createObjectNode();
+        ArrayNode array = root.putArray("topics");
+        topics.forEach(d -> array.add(topicNode(d)));
+        return write(MAPPER, root);
+    }
+
+    private static ObjectNode topicNode(TopicDescription d) {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("name", d.name());
         root.put("topicId", d.topicId());
@@ -54,10 +66,11 @@ final class JsonFormat {
             }
             ints(node.putArray("replicas"), p.replicas());
             ints(node.putArray("isr"), p.isr());
+            ints(node.putArray("elr"), p.elr());
         }
         strings(root.putObject("config"), d.config());
         strings(root.putObject("overrides"), d.overrides());
-        return write(MAPPER, root);
+        return root;
     }
 
     /** {@code {"topics": [{"name", "topicId", "partitions", "replicationFactor"}]}}. */

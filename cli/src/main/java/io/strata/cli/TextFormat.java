@@ -53,7 +53,7 @@ final class TextFormat {
 
     /**
      * As {@code kafka-topics --describe}: a summary line with the overrides, then one line per
-     * partition; the effective config follows.
+     * partition ({@link #partitionLines}); the effective config follows.
      */
     static String topicDescription(TopicDescription d) {
         StringBuilder sb = new StringBuilder();
@@ -63,17 +63,35 @@ final class TextFormat {
                 .append("\tReplicationFactor: ").append(d.replicationFactor())
                 .append("\tConfigs: ").append(joinConfig(d.overrides()))
                 .append('\n');
+        sb.append(partitionLines(d));
+        if (!d.config().isEmpty()) {
+            sb.append("Effective config:\n");
+            new TreeMap<>(d.config()).forEach((k, v) -> sb.append('\t').append(k).append('=').append(v).append('\n'));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * One line per partition, as {@code kafka-topics --describe} (Kafka 3.9 adds {@code Elr}),
+     * ending in {@code (offline)} when it has no leader and {@code (under-replicated)} when its ISR
+     * is smaller than its replica list.
+     */
+    static String partitionLines(TopicDescription d) {
+        StringBuilder sb = new StringBuilder();
         for (PartitionInfo p : d.partitions()) {
             sb.append("\tTopic: ").append(d.name())
                     .append("\tPartition: ").append(p.partition())
                     .append("\tLeader: ").append(p.leader() == null ? "none" : p.leader())
                     .append("\tReplicas: ").append(joinInts(p.replicas()))
                     .append("\tIsr: ").append(joinInts(p.isr()))
-                    .append('\n');
-        }
-        if (!d.config().isEmpty()) {
-            sb.append("Effective config:\n");
-            new TreeMap<>(d.config()).forEach((k, v) -> sb.append('\t').append(k).append('=').append(v).append('\n'));
+                    .append("\tElr: ").append(joinInts(p.elr()));
+            if (p.offline()) {
+                sb.append("\t(offline)");
+            }
+            if (p.underReplicated()) {
+                sb.append("\t(under-replicated)");
+            }
+            sb.append('\n');
         }
         return sb.toString();
     }
@@ -88,7 +106,6 @@ final class TextFormat {
         return "Cluster: " + c.clusterId() + "\n" + table(rows);
     }
 
-    /** Left-aligned columns separated by two spaces; no trailing spaces. */
     /** The bootstrap, then a table: ROLE, ID, PID, ALIVE, READY, REGISTERED, PORTS, DATA-DIR. */
     static String clusterStatus(ClusterStatus status) {
         List<String[]> rows = new ArrayList<>();
@@ -108,6 +125,7 @@ final class TextFormat {
         return b ? "yes" : "no";
     }
 
+    /** Left-aligned columns separated by two spaces; no trailing spaces. */
     static String table(List<String[]> rows) {
         int columns = rows.get(0).length;
         int[] width = new int[columns];

@@ -1,8 +1,11 @@
 package io.strata.cli;
 
+import io.strata.client.PartitionInfo;
+import io.strata.client.StrataException;
 import io.strata.client.admin.NewTopic;
 import io.strata.client.admin.StrataAdmin;
 import io.strata.client.admin.TopicDescription;
+import io.strata.proto.v1.ErrorCode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -89,18 +92,77 @@ final class TopicCommand {
     }
 
     @Command(name = "describe", mixinStandardHelpOptions = true,
-            description = "Describe a topic: partitions (leader, replicas, ISR) and config.")
+            description = {"Describe a topic, or every topic when NAME is left out: partitions (leader, replicas, ISR, ELR) "
+                    + "and config. The text marks under-replicated partitions (ISR smaller than the replicas) and offline ones "
+                    + "(no leader).",
+                    "With --under-replicated and/or --offline only the partitions in that state are shown (either, when both "
+                            + "are given): in text one line each, in JSON the same document with fewer partitions."})
     static final class Describe extends AdminCommand {
-        @Parameters(index = "0", paramLabel = "NAME", description = "The topic name.")
+        @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "The topic name; every topic when left out.")
         String name;
 
         @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", defaultValue = "text", description = "text or json.")
         OutputFormat output;
 
+        @Option(names = {"--under-replicated", "--under-replicated-partitions"},
+                description = "Only partitions whose ISR is smaller than their replica list.")
+        boolean underReplicated;
+
+        @Option(names = {"--offline", "--unavailable-partitions"}, description = "Only partitions without a leader.")
+        boolean offline;
+
         @Override
         void run(StrataAdmin admin, PrintWriter out) {
-            TopicDescription d = admin.describeTopic(name);
-            out.print(output == OutputFormat.json ? JsonFormat.topicDescription(d) + "\n" : TextFormat.topicDescription(d));
+            PartitionFilter filter = new PartitionFilter(underReplicated, offline);
+            if (name != null) {
+                TopicDescription d = filter.apply(admin.describeTopic(name));
+                out.print(output == OutputFormat.json ? JsonFormat.topicDescription(d) + "\n"
+                        : filter.any() ? TextFormat.partitionLines(d) : TextFormat.topicDescription(d));
+                return;
+            }
+            List<TopicDescription> all = new java.util.ArrayList<>();
+            for (var listing : admin.listTopics()) {
+                describeIfExists(admin, listing.name()).map(filter::apply)
+                        .filter(d -> !filter.any() || !d.partitions().isEmpty())
+                        .ifPresent(all::add);
+            }
+            if (output == OutputFormat.json) {
+                out.println(JsonFormat.topicDescriptions(all));
+            } else {
+                all.forEach(d -> out.print(filter.any() ? TextFormat.partitionLines(d) : TextFormat.topicDescription(d)));
+            }
+        }
+
+        /** A topic deleted between the listing and its description is left out. */
+        private static java.util.Optional<TopicDescription> describeIfExists(StrataAdmin admin, String topic) {
+            try {
+                return java.util.Optional.of(admin.describeTopic(topic));
+            } catch (StrataException e) {
+                if (e.reason() == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+                    return java.util.Optional.empty();
+                }
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Which partitions {@code describe} shows: all, or those under-replicated and/or offline
+     * (Kafka's {@code --under-replicated-partitions} and {@code --unavailable-partitions}).
+     */
+    record PartitionFilter(boolean underReplicated, boolean offline) {
+
+        boolean any() {
+            return underReplicated || offline;
+        }
+
+        boolean test(PartitionInfo p) {
+            return !any() || underReplicated && p.underReplicated() || offline && p.offline();
+        }
+
+        TopicDescription apply(TopicDescription d) {
+            return any() ? new TopicDescription(d.name(), d.topicId(), d.partitions().stream().filter(this::test).toList(),
+                    d.config(), d.overrides()) : d;
         }
     }
 

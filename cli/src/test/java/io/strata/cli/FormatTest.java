@@ -28,7 +28,7 @@ class FormatTest {
 
     private static final TopicDescription ORDERS = new TopicDescription("orders", "uuid-1",
             List.of(new PartitionInfo("orders", 0, 1, List.of(1, 2), List.of(1, 2)),
-                    new PartitionInfo("orders", 1, null, List.of(2, 1), List.of())),
+                    new PartitionInfo("orders", 1, null, List.of(2, 1), List.of(), List.of(2))),
             Map.of("retention.ms", "604800000", "max.message.bytes", "1048588"),
             Map.of("retention.ms", "604800000"));
 
@@ -46,6 +46,9 @@ class FormatTest {
         JsonNode p1 = root.get("partitions").get(1);
         assertThat(p1.get("leader").isNull()).isTrue();
         assertThat(p1.get("isr").toString()).isEqualTo("[]");
+        assertThat(p0.get("elr").toString()).isEqualTo("[]");
+        assertThat(p1.get("elr").toString()).isEqualTo("[2]");
+        assertThat(p0.size()).as("partition fields").isEqualTo(5);
         assertThat(root.get("config").get("retention.ms").asText()).isEqualTo("604800000");
         assertThat(root.get("config").get("max.message.bytes").asText()).isEqualTo("1048588");
     }
@@ -92,8 +95,38 @@ class FormatTest {
         String text = TextFormat.topicDescription(ORDERS);
         assertThat(text).startsWith("Topic: orders\tTopicId: uuid-1\tPartitionCount: 2\tReplicationFactor: 2\t"
                 + "Configs: retention.ms=604800000\n");
-        assertThat(text).contains("\tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1,2\tIsr: 1,2\n");
-        assertThat(text).contains("\tTopic: orders\tPartition: 1\tLeader: none\tReplicas: 2,1\tIsr: \n");
+        assertThat(text).contains("\tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1,2\tIsr: 1,2\tElr: \n");
+        assertThat(text).contains("\tTopic: orders\tPartition: 1\tLeader: none\tReplicas: 2,1\tIsr: \tElr: 2"
+                + "\t(offline)\t(under-replicated)\n");
+    }
+
+    @Test
+    void anUnderReplicatedPartitionWithALeaderIsMarkedAsSuchOnly() {
+        TopicDescription d = new TopicDescription("t", "id", List.of(new PartitionInfo("t", 0, 1, List.of(1, 2, 3), List.of(1, 3))),
+                Map.of(), Map.of());
+        assertThat(TextFormat.partitionLines(d)).isEqualTo("\tTopic: t\tPartition: 0\tLeader: 1\tReplicas: 1,2,3\tIsr: 1,3\tElr: "
+                + "\t(under-replicated)\n");
+    }
+
+    @Test
+    void describeFiltersKeepOnlyPartitionsInTheAskedStates() {
+        TopicDescription d = new TopicDescription("t", "id", List.of(
+                new PartitionInfo("t", 0, 1, List.of(1, 2), List.of(1, 2)),
+                new PartitionInfo("t", 1, 2, List.of(2, 1), List.of(2)),
+                new PartitionInfo("t", 2, null, List.of(1, 2), List.of(1, 2))), Map.of(), Map.of());
+        assertThat(new TopicCommand.PartitionFilter(false, false).apply(d)).isSameAs(d);
+        assertThat(new TopicCommand.PartitionFilter(true, false).apply(d).partitions()).extracting(PartitionInfo::partition)
+                .containsExactly(1);
+        assertThat(new TopicCommand.PartitionFilter(false, true).apply(d).partitions()).extracting(PartitionInfo::partition)
+                .containsExactly(2);
+        assertThat(new TopicCommand.PartitionFilter(true, true).apply(d).partitions()).extracting(PartitionInfo::partition)
+                .containsExactly(1, 2);
+    }
+
+    @Test
+    void describeOfEveryTopicIsAListOfTheSameDocuments() throws Exception {
+        JsonNode root = JSON.readTree(JsonFormat.topicDescriptions(List.of(ORDERS)));
+        assertThat(root.get("topics").get(0)).isEqualTo(JSON.readTree(JsonFormat.topicDescription(ORDERS)));
     }
 
     @Test

@@ -42,9 +42,10 @@ public final class StrataError {
             case CORRUPT_BATCH -> Status.Code.DATA_LOSS;
             case OFFSET_OUT_OF_RANGE -> Status.Code.OUT_OF_RANGE;
             case NOT_LEADER, FENCED_LEADER_EPOCH, FENCED_MEMBER_EPOCH, GROUP_NOT_EMPTY,
-                 OUT_OF_ORDER_SEQUENCE, INVALID_PRODUCER_EPOCH -> Status.Code.FAILED_PRECONDITION;
+                 OUT_OF_ORDER_SEQUENCE, INVALID_PRODUCER_EPOCH, INELIGIBLE_REPLICA -> Status.Code.FAILED_PRECONDITION;
             case DUPLICATE_SEQUENCE -> Status.Code.ALREADY_EXISTS;
-            case UNKNOWN_LEADER_EPOCH, NOT_ENOUGH_REPLICAS, STORAGE_ERROR, NOT_ENOUGH_NODES, METADATA_UNAVAILABLE -> Status.Code.UNAVAILABLE;
+            case UNKNOWN_LEADER_EPOCH, NOT_ENOUGH_REPLICAS, STORAGE_ERROR, NOT_ENOUGH_NODES, METADATA_UNAVAILABLE,
+                 NOT_CONTROLLER -> Status.Code.UNAVAILABLE;
             case REQUEST_TIMED_OUT -> Status.Code.DEADLINE_EXCEEDED;
             case CAS_FAILED -> Status.Code.ABORTED;
             case BUFFER_EXHAUSTED -> Status.Code.RESOURCE_EXHAUSTED;
@@ -56,7 +57,8 @@ public final class StrataError {
     public static boolean retriable(ErrorCode reason) {
         return switch (reason) {
             case CORRUPT_BATCH, NOT_LEADER, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, NOT_ENOUGH_REPLICAS,
-                 STORAGE_ERROR, REQUEST_TIMED_OUT, CAS_FAILED, NOT_ENOUGH_NODES, BUFFER_EXHAUSTED, METADATA_UNAVAILABLE -> true;
+                 STORAGE_ERROR, REQUEST_TIMED_OUT, CAS_FAILED, NOT_ENOUGH_NODES, BUFFER_EXHAUSTED, METADATA_UNAVAILABLE,
+                 NOT_CONTROLLER -> true;
             default -> false;
         };
     }
@@ -91,6 +93,10 @@ public final class StrataError {
         if (trailers == null || trailers.get(LEADER_KEY) == null) {
             return Optional.empty();
         }
-        return Optional.of(Integer.parseInt(trailers.get(LEADER_KEY)));
+        try {
+            return Optional.of(Integer.parseInt(trailers.get(LEADER_KEY)));
+        } catch (NumberFormatException notANodeId) {
+            return Optional.empty(); // NOT_CONTROLLER names a "host:port" in the same trailer
+        }
     }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs {@code bin/strata} as a user would, with stdin, and captures what it printed. */
@@ -27,6 +28,14 @@ final class Cli {
 
     /** Runs with {@code STRATA_BOOTSTRAP} set to {@code bootstrapEnv} (unset when null). */
     static Result runWithBootstrapEnv(String bootstrapEnv, String stdin, String... args) throws IOException, InterruptedException {
+        return runWithEnv(bootstrapEnv == null ? Map.of() : Map.of("STRATA_BOOTSTRAP", bootstrapEnv), stdin, args);
+    }
+
+    /**
+     * Runs with these environment variables added (e.g. {@code STRATA_JAVA_OPTS} for the roles
+     * {@code cluster up} starts); {@code STRATA_BOOTSTRAP} is unset unless {@code env} sets it.
+     */
+    static Result runWithEnv(Map<String, String> env, String stdin, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(StrataHome.launcher().toString());
         command.addAll(List.of(args));
@@ -36,9 +45,7 @@ final class Cli {
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile());
         pb.environment().remove("STRATA_BOOTSTRAP");
-        if (bootstrapEnv != null) {
-            pb.environment().put("STRATA_BOOTSTRAP", bootstrapEnv);
-        }
+        pb.environment().putAll(env);
         Process p = pb.start();
         try (OutputStream in = p.getOutputStream()) {
             if (stdin != null) {

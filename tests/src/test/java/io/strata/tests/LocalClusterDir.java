@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.StreamSupport;
 
@@ -20,9 +21,19 @@ final class LocalClusterDir implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path dir;
+    private final Map<String, String> env;
 
     LocalClusterDir(Path dir) {
+        this(dir, Map.of());
+    }
+
+    /**
+     * @param env environment variables for every {@code cluster} command, e.g. {@code STRATA_JAVA_OPTS},
+     *            which {@code cluster up} and {@code cluster start} pass to the roles they start
+     */
+    LocalClusterDir(Path dir, Map<String, String> env) {
         this.dir = dir;
+        this.env = Map.copyOf(env);
     }
 
     Path dir() {
@@ -35,7 +46,7 @@ final class LocalClusterDir implements AutoCloseable {
         all.addAll(List.of(args));
         all.add("--dir");
         all.add(dir.toString());
-        return Cli.run(null, all.toArray(String[]::new));
+        return Cli.runWithEnv(env, null, all.toArray(String[]::new));
     }
 
     JsonNode manifest() {
@@ -57,6 +68,21 @@ final class LocalClusterDir implements AutoCloseable {
 
     long pid(String role, int id) {
         return process(role, id).get("pid").asLong();
+    }
+
+    /** A process's gRPC port, from cluster.json. */
+    int grpcPort(String role, int id) {
+        return process(role, id).get("ports").get("grpc").asInt();
+    }
+
+    /** A process's data directory, from cluster.json. */
+    Path dataDir(String role, int id) {
+        return Path.of(process(role, id).get("dataDir").asText());
+    }
+
+    /** Whether the pid cluster.json records for a process is alive. */
+    boolean alive(String role, int id) {
+        return ProcessHandle.of(pid(role, id)).map(ProcessHandle::isAlive).orElse(false);
     }
 
     /** {@code cluster status --output json}, parsed; fails the test when the command fails. */

@@ -36,8 +36,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The coordination issue's system test, from outside and as written: {@code bin/strata cluster up}
- * with three storage nodes (and two coordination instances), topics spread across every node,
- * a storage node killed with {@code kill -9} and its lease expiring, etcd killed and restarted
+ * with three storage nodes (and two coordination instances and two replication controllers),
+ * topics spread across every node, a topic's replication defaults, a storage node killed with
+ * {@code cluster kill} and brought back with {@code cluster start}, etcd killed and restarted
  * and etcd hung (SIGSTOP) underneath the running cluster, a coordination instance killed, and
  * {@code cluster down}. The methods run in order on one cluster: each step starts from what the
  * previous one left.
@@ -92,7 +93,7 @@ class LocalClusterIT {
             assertThat(Files.isDirectory(java.nio.file.Path.of(p.get("dataDir").asText()))).isTrue();
         }
         assertThat(perRole).containsEntry("etcd", 1).containsEntry("coordination", 2).containsEntry("storage", 3)
-                .containsEntry("ingestion", 1);
+                .containsEntry("replication", 2).containsEntry("ingestion", 1);
     }
 
     @Test
@@ -109,13 +110,16 @@ class LocalClusterIT {
         }
         Cli.Result text = cluster.cluster("status");
         assertThat(text.exitCode()).isZero();
-        assertThat(text.stdout()).contains("ROLE", "storage", "coordination", "etcd");
+        assertThat(text.stdout()).contains("ROLE", "storage", "coordination", "etcd", "replication", "ingestion");
     }
 
     @Test
     @Order(3)
     void topicPartitionsSpreadOverAllThreeNodesAndRecordsRoundTrip() throws Exception {
-        assertThat(strata(null, "topic", "create", TOPIC, "--partitions", Integer.toString(PARTITIONS)).exitCode()).isZero();
+        // One replica per partition: the steps below are about coordination and the processes; replication's
+        // own fault tests cover failover.
+        assertThat(strata(null, "topic", "create", TOPIC, "--partitions", Integer.toString(PARTITIONS),
+                "--replication-factor", "1").exitCode()).isZero();
         assertThat(leaders(TOPIC)).containsOnly(1, 2, 3).hasSize(PARTITIONS);
 
         StringBuilder lines = new StringBuilder();
@@ -164,37 +168,67 @@ class LocalClusterIT {
 
     @Test
     @Order(6)
-    void killedStorageNodeLosesItsLeaseAndComesBackWithItsData() throws Exception {
-        long pid = cluster.pid("storage", 2);
-        LocalClusterDir.signal(pid, "KILL");
-        await().atMost(SESSION.plusSeconds(10)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-            JsonNode s = cluster.statusOf("storage", 2);
-            assertThat(s.get("alive").asBoolean()).isFalse();
-            assertThat(s.get("registered").asBoolean()).isFalse();
-        });
-        // The metadata changed: node 2 is gone from the live nodes, so clients find no live leader for its
-        // partitions and read nothing from them (with one replica they wait for the node, as Kafka's consumer
-        // does: moving leaders is the replication controller's job); the other partitions keep serving.
-        assertThat(liveNodeIds()).containsExactlyInAnyOrder(1, 3);
-        int onNode2 = partitionLedBy(TOPIC, 2);
-        Cli.Result unavailable = strata(null, "consume", TOPIC, "--partition", Integer.toString(onNode2), "--offset", "0",
-                "--timeout-ms", "1000");
-        assertThat(unavailable.stdout()).isEmpty();
-        int onNode1 = partitionLedBy(TOPIC, 1);
-        Cli.Result available = strata(null, "consume", TOPIC, "--partition", Integer.toString(onNode1), "--offset", "0",
-                "--timeout-ms", "1000");
-        assertThat(available.stdoutLines()).isNotEmpty();
-
-        Cli.Result again = cluster.cluster("up");
-        assertThat(again.exitCode()).as(again.stderr()).isZero();
-        assertThat(cluster.pid("storage", 2)).isNotEqualTo(pid);
-        assertThat(cluster.statusOf("storage", 2).get("registered").asBoolean()).isTrue();
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(leaders(TOPIC)).containsOnly(1, 2, 3));
-        assertThat(consumeAll(TOPIC)).containsExactlyInAnyOrderElementsOf(produced);
+    void aTopicCreatedWithoutAReplicationFactorGetsThreeReplicasAndMinInsyncTwo() throws Exception {
+        Cli.Result created = strata(null, "topic", "create", "safe", "--partitions", "2");
+        assertThat(created.exitCode()).as(created.stderr()).isZero();
+        assertThat(created.stdout()).contains("replication factor 3");
+        JsonNode d = describe("safe");
+        for (JsonNode p : d.get("partitions")) {
+            assertThat(p.get("replicas").size()).as(p.toString()).isEqualTo(3);
+            assertThat(p.get("elr").isArray()).isTrue();
+        }
+        assertThat(d.get("overrides").get("min.insync.replicas").asText()).isEqualTo("2");
     }
 
     @Test
     @Order(7)
+    void clusterKillTakesAStorageNodeDownAndClusterStartBringsItBackWithItsData() throws Exception {
+        int onNode2 = partitionLedBy(TOPIC, 2);
+        int onNode1 = partitionLedBy(TOPIC, 1);
+        long pid = cluster.pid("storage", 2);
+
+        Cli.Result kill = cluster.cluster("kill", "2");
+        assertThat(kill.exitCode()).as(kill.stderr()).isZero();
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("gone when kill returns").isFalse();
+        assertThat(cluster.statusOf("storage", 2).get("alive").asBoolean()).isFalse();
+        await().atMost(SESSION.plusSeconds(10)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+                assertThat(cluster.statusOf("storage", 2).get("registered").asBoolean()).isFalse());
+        assertThat(liveNodeIds()).containsExactlyInAnyOrder(1, 3);
+        // Node 2 held the only replica of its partitions: the replication controller marks them offline, readers
+        // get nothing from them until it returns; the other partitions keep serving.
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+                assertThat(offlinePartitions(TOPIC)).contains(onNode2));
+        Cli.Result unavailable = strata(null, "consume", TOPIC, "--partition", Integer.toString(onNode2), "--offset", "0",
+                "--timeout-ms", "1000");
+        assertThat(unavailable.stdout()).isEmpty();
+        Cli.Result available = strata(null, "consume", TOPIC, "--partition", Integer.toString(onNode1), "--offset", "0",
+                "--timeout-ms", "1000");
+        assertThat(available.stdoutLines()).isNotEmpty();
+        Cli.Result killAgain = cluster.cluster("kill", "storage-2");
+        assertThat(killAgain.exitCode()).isZero();
+        assertThat(killAgain.stderr()).contains("storage-2 is not running");
+
+        Cli.Result start = cluster.cluster("start", "2");
+        assertThat(start.exitCode()).as(start.stderr()).isZero();
+        long restarted = cluster.pid("storage", 2);
+        assertThat(restarted).isNotEqualTo(pid);
+        assertThat(cluster.statusOf("storage", 2).get("alive").asBoolean()).isTrue();
+        assertThat(cluster.statusOf("storage", 2).get("registered").asBoolean()).isTrue();
+        Cli.Result startAgain = cluster.cluster("start", "2");
+        assertThat(startAgain.exitCode()).as(startAgain.stderr()).isZero();
+        assertThat(startAgain.stderr()).contains("storage-2 is running already");
+        assertThat(cluster.pid("storage", 2)).isEqualTo(restarted);
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(leaders(TOPIC)).containsOnly(1, 2, 3));
+        assertThat(offlinePartitions(TOPIC)).isEmpty();
+        assertThat(consumeAll(TOPIC)).containsExactlyInAnyOrderElementsOf(produced);
+        for (int id : new int[] {1, 2}) {
+            assertThat(cluster.statusOf("replication", id).get("alive").asBoolean()).as("replication-" + id).isTrue();
+        }
+    }
+
+    @Test
+    @Order(8)
     void etcdKilledAndRestartedUnderneathTheClusterRecoversWithoutRestartingAnyRole() throws Exception {
         Map<String, Long> rolePids = rolePids();
         LocalClusterDir.signal(cluster.pid("etcd", 1), "KILL");
@@ -226,7 +260,7 @@ class LocalClusterIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void hungEtcdFailsCallsWithinSecondsAndTheClusterRecoversWhenItContinues() throws Exception {
         long etcd = cluster.pid("etcd", 1);
         LocalClusterDir.signal(etcd, "STOP");
@@ -254,7 +288,7 @@ class LocalClusterIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void coordinationKilledWithKill9LeavesTheOtherInstanceServingTheSameState() throws Exception {
         LocalClusterDir.signal(cluster.pid("coordination", 1), "KILL");
         // Storage nodes move their sessions to the surviving instance and stay registered.
@@ -271,7 +305,7 @@ class LocalClusterIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void downStopsEveryProcessAndKeepsTheDataForTheNextUp() throws Exception {
         List<Long> pids = new ArrayList<>(rolePids().values());
         Cli.Result down = cluster.cluster("down");
@@ -309,6 +343,21 @@ class LocalClusterIT {
             }
         }
         return leaders;
+    }
+
+    private JsonNode describe(String topic) throws Exception {
+        Cli.Result r = strata(null, "topic", "describe", topic, "--output", "json");
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        return JSON.readTree(r.stdout());
+    }
+
+    /** The partitions without a leader, from {@code topic describe --offline --output json}. */
+    private List<Integer> offlinePartitions(String topic) throws Exception {
+        Cli.Result r = strata(null, "topic", "describe", topic, "--offline", "--output", "json");
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        List<Integer> offline = new ArrayList<>();
+        JSON.readTree(r.stdout()).get("partitions").forEach(p -> offline.add(p.get("partition").asInt()));
+        return offline;
     }
 
     private int partitionLedBy(String topic, int node) throws Exception {

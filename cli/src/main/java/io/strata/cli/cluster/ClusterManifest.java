@@ -8,12 +8,17 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * {@code DIR/cluster.json}: what {@code strata cluster up} started, so that {@code down} and
@@ -31,6 +36,7 @@ public record ClusterManifest(String bootstrap, List<ManagedProcess> processes, 
 
     /** The file name inside the cluster directory. */
     public static final String FILE_NAME = "cluster.json";
+    private static final String LOCK_FILE = ".cluster.lock";
 
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
@@ -47,6 +53,31 @@ public record ClusterManifest(String bootstrap, List<ManagedProcess> processes, 
     /** The processes of one role, in id order. */
     public List<ManagedProcess> ofRole(String role) {
         return processes.stream().filter(p -> p.role().equals(role)).toList();
+    }
+
+    /**
+     * The process a user names: a storage node id as {@code topic describe} shows it ({@code 2}),
+     * or a process name as {@link ManagedProcess#name()} gives it ({@code replication-1}).
+     *
+     * @throws IllegalArgumentException naming the valid ids when no process matches
+     */
+    public ManagedProcess process(String id) {
+        String wanted = id.trim();
+        Optional<ManagedProcess> found;
+        if (wanted.matches("\\d{1,9}")) {
+            int nodeId = Integer.parseInt(wanted);
+            found = ofRole(ManagedProcess.STORAGE).stream().filter(p -> p.id() == nodeId).findFirst();
+        } else {
+            int dash = wanted.lastIndexOf('-');
+            String role = dash > 0 ? wanted.substring(0, dash) : "";
+            String number = dash > 0 ? wanted.substring(dash + 1) : "";
+            found = number.matches("\\d{1,9}")
+                    ? processes.stream().filter(p -> p.role().equals(role) && p.id() == Integer.parseInt(number)).findFirst()
+                    : Optional.empty();
+        }
+        return found.orElseThrow(() -> new IllegalArgumentException("no node '" + id + "' in this cluster: give a storage node id ("
+                + ofRole(ManagedProcess.STORAGE).stream().map(p -> Integer.toString(p.id())).collect(Collectors.joining(", "))
+                + ") or a process name (" + processes.stream().map(ManagedProcess::name).collect(Collectors.joining(", ")) + ")"));
     }
 
     /** The same manifest with {@code updated} in place of the process of the same role and id. */
@@ -72,6 +103,21 @@ public record ClusterManifest(String bootstrap, List<ManagedProcess> processes, 
             return Optional.of(MAPPER.readValue(file.toFile(), ClusterManifest.class));
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Runs {@code action} holding {@code DIR/.cluster.lock}, an exclusive lock between CLI
+     * processes, so read-check-start-write sequences on the same cluster (two {@code cluster start}
+     * at once, {@code start} beside {@code up}) neither start a process twice nor lose a pid.
+     */
+    static <T> T locked(Path dir, Supplier<T> action) {
+        Path lockFile = dir.resolve(LOCK_FILE);
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = channel.lock()) {
+            return action.get();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lock " + lockFile, e);
         }
     }
 

@@ -9,21 +9,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
- * A cluster of local processes in one directory: etcd, coordination and storage nodes, each
- * its own process on 127.0.0.1, described by {@code DIR/cluster.json}.
+ * A cluster of local processes in one directory: etcd, coordination, storage nodes, replication
+ * controllers and ingestion, each its own process on 127.0.0.1, described by {@code DIR/cluster.json}.
  *
  * <p>{@link #up} is idempotent: it starts what is not running (a fresh cluster, a process that
  * was killed, nodes added with a larger count) and leaves running processes alone. A restarted
  * process keeps its ports, id and data directory, so the cluster comes back with its data.
+ * {@link #kill} and {@link #start} do the same to one process, for fault tests and operators.
+ * Every change of cluster.json happens under its lock ({@link ClusterManifest#locked}).
  */
 public final class LocalCluster {
 
@@ -52,66 +56,80 @@ public final class LocalCluster {
 
     /**
      * Brings the cluster up: plans it on first use, then starts every process that is not
-     * running, role by role, each role only once the previous one is ready.
+     * running, role by role in {@link ManagedProcess#ROLES} order, each role only once the
+     * previous one is ready.
      *
      * @return the manifest of the running cluster
      */
-    public ClusterManifest up(int storageNodes, Optional<Integer> requestedStorage, int coordinationNodes, int ingestionNodes,
-                              Optional<Long> sessionTimeoutMs, RoleCommands commands, Duration readyTimeout) {
+    public ClusterManifest up(ClusterSize size, Optional<Long> sessionTimeoutMs, RoleCommands commands, Duration readyTimeout) {
         createDirectories(dir);
-        ClusterManifest manifest = plan(ClusterManifest.read(dir), storageNodes, requestedStorage, coordinationNodes,
-                ingestionNodes, sessionTimeoutMs);
-        manifest.write(dir);
-        String etcdEndpoints = manifest.ofRole(ManagedProcess.ETCD).stream()
-                .map(p -> "http://127.0.0.1:" + p.port("client")).collect(Collectors.joining(","));
+        ClusterManifest planned = ClusterManifest.locked(dir, () -> {
+            ClusterManifest m = plan(ClusterManifest.read(dir), size, sessionTimeoutMs);
+            m.write(dir);
+            return m;
+        });
         List<ManagedProcess> startedNow = new ArrayList<>();
         try {
-            for (String role : List.of(ManagedProcess.ETCD, ManagedProcess.COORDINATION, ManagedProcess.STORAGE,
-                    ManagedProcess.INGESTION)) {
+            for (String role : ManagedProcess.ROLES) {
                 List<ManagedProcess> stage = new ArrayList<>();
-                for (ManagedProcess p : manifest.ofRole(role)) {
-                    if (LocalProcesses.isAlive(p)) {
-                        stage.add(p);
-                        continue;
-                    }
-                    createDirectories(Path.of(p.dataDir()));
-                    long pid = LocalProcesses.startDetached(commands.command(p, manifest.bootstrap(), etcdEndpoints,
-                            manifest.sessionTimeoutMs()),
-                            Path.of(p.log()));
-                    ManagedProcess started = p.withPid(pid);
-                    manifest = manifest.with(started);
-                    manifest.write(dir);
-                    startedNow.add(started);
-                    stage.add(started);
-                    progress.println("started " + started.name() + " (pid " + pid + ", log " + started.log() + ")");
-                    progress.flush();
+                for (ManagedProcess p : planned.ofRole(role)) {
+                    Optional<ManagedProcess> started = startUnlessRunning(p.name(), () -> commands);
+                    started.ifPresent(startedNow::add);
+                    stage.add(started.orElseGet(() -> manifest().process(p.name())));
                 }
                 awaitReady(stage, readyTimeout);
             }
-            return manifest;
+            return manifest();
         } catch (RuntimeException e) {
-            if (!startedNow.isEmpty()) {
-                progress.println("stopping what this command started: "
-                        + startedNow.stream().map(ManagedProcess::name).collect(Collectors.joining(", ")));
-                progress.flush();
-                LocalProcesses.stop(startedNow, Duration.ofSeconds(10));
-            }
+            stopAfterFailure(startedNow);
             throw e;
         }
     }
 
     /**
-     * Stops every running process of the cluster: ingestion first (it sends what it buffered to
-     * the storage nodes), then storage, coordination, and etcd last. Returns the names of those stopped.
+     * Starts one process again, as {@link #up} would (same ports, id, data directory and session
+     * timeout, the new pid recorded in cluster.json), and waits until it is ready. A process that
+     * is not ready within {@code readyTimeout} is stopped again.
+     *
+     * @param id       a storage node id or a process name ({@link ClusterManifest#process(String)})
+     * @param commands asked only when the process must be started
+     * @return the started process; empty when it was running already (nothing is done)
+     */
+    public Optional<ManagedProcess> start(String id, Supplier<RoleCommands> commands, Duration readyTimeout) {
+        String name = manifest().process(id).name();
+        Optional<ManagedProcess> started = startUnlessRunning(name, commands);
+        try {
+            started.ifPresent(p -> awaitReady(List.of(p), readyTimeout));
+        } catch (RuntimeException e) {
+            stopAfterFailure(started.stream().toList());
+            throw e;
+        }
+        return started;
+    }
+
+    /**
+     * Kills one process with SIGKILL (a crash: no clean shutdown, no session ended) and waits
+     * until it is gone. cluster.json keeps its entry, so {@link #start} or {@link #up} brings it back.
+     *
+     * @param id a storage node id or a process name ({@link ClusterManifest#process(String)})
+     * @return the process as it was, with the pid killed; empty when it was not running
+     * @throws IllegalStateException when it is still there after {@code exitTimeout}
+     */
+    public Optional<ManagedProcess> kill(String id, Duration exitTimeout) {
+        ManagedProcess p = manifest().process(id);
+        return LocalProcesses.kill(p, exitTimeout) ? Optional.of(p) : Optional.empty();
+    }
+
+    /**
+     * Stops every running process of the cluster, in the reverse of {@link ManagedProcess#ROLES}:
+     * ingestion first (it sends what it buffered to the storage nodes), then replication, storage,
+     * coordination, and etcd last. Returns the names of those stopped.
      */
     public List<String> down() {
         ClusterManifest manifest = manifest();
         List<String> stopped = new ArrayList<>();
-        for (List<ManagedProcess> stage : List.of(manifest.ofRole(ManagedProcess.INGESTION),
-                manifest.ofRole(ManagedProcess.STORAGE),
-                manifest.ofRole(ManagedProcess.COORDINATION),
-                manifest.ofRole(ManagedProcess.ETCD))) {
-            List<ManagedProcess> running = stage.stream().filter(LocalProcesses::isAlive).toList();
+        for (String role : ManagedProcess.ROLES.reversed()) {
+            List<ManagedProcess> running = manifest.ofRole(role).stream().filter(LocalProcesses::isAlive).toList();
             List<String> killed = LocalProcesses.stop(running, STOP_GRACE);
             for (ManagedProcess p : running) {
                 stopped.add(p.name());
@@ -121,6 +139,39 @@ public final class LocalCluster {
             progress.flush();
         }
         return stopped;
+    }
+
+    /**
+     * Holding the manifest lock: starts the named process unless it runs, and records its new pid.
+     * Returns the started process, empty when it was running.
+     */
+    private Optional<ManagedProcess> startUnlessRunning(String name, Supplier<RoleCommands> commands) {
+        return ClusterManifest.locked(dir, () -> {
+            ClusterManifest manifest = manifest();
+            ManagedProcess p = manifest.process(name);
+            if (LocalProcesses.isAlive(p)) {
+                return Optional.empty();
+            }
+            String etcdEndpoints = manifest.ofRole(ManagedProcess.ETCD).stream()
+                    .map(e -> "http://127.0.0.1:" + e.port("client")).collect(Collectors.joining(","));
+            createDirectories(Path.of(p.dataDir()));
+            long pid = LocalProcesses.startDetached(commands.get().command(p, manifest.bootstrap(), etcdEndpoints,
+                    manifest.sessionTimeoutMs()), Path.of(p.log()));
+            ManagedProcess started = p.withPid(pid);
+            manifest.with(started).write(dir);
+            progress.println("started " + started.name() + " (pid " + pid + ", log " + started.log() + ")");
+            progress.flush();
+            return Optional.of(started);
+        });
+    }
+
+    private void stopAfterFailure(List<ManagedProcess> startedNow) {
+        if (!startedNow.isEmpty()) {
+            progress.println("stopping what this command started: "
+                    + startedNow.stream().map(ManagedProcess::name).collect(Collectors.joining(", ")));
+            progress.flush();
+            LocalProcesses.stop(startedNow, Duration.ofSeconds(10));
+        }
     }
 
     /** Whether the process is running. */
@@ -153,29 +204,39 @@ public final class LocalCluster {
         }
     }
 
-    private ClusterManifest plan(Optional<ClusterManifest> existing, int storageNodes, Optional<Integer> requestedStorage,
-                                 int coordinationNodes, int ingestionNodes, Optional<Long> sessionTimeoutMs) {
+    /** What the cluster should be: {@code existing} with whatever {@code size} adds, new processes on free ports. */
+    ClusterManifest plan(Optional<ClusterManifest> existing, ClusterSize size, Optional<Long> sessionTimeoutMs) {
         Set<Integer> taken = new HashSet<>();
         existing.ifPresent(m -> m.processes().forEach(p -> taken.addAll(p.ports().values())));
         List<ManagedProcess> processes = new ArrayList<>(existing.map(ClusterManifest::processes).orElse(List.of()));
         int haveStorage = count(processes, ManagedProcess.STORAGE);
-        if (existing.isPresent() && requestedStorage.isPresent() && requestedStorage.get() < haveStorage) {
+        if (existing.isPresent() && size.storage().isPresent() && size.storage().get() < haveStorage) {
             throw new IllegalArgumentException("the cluster in " + dir + " has " + haveStorage
-                    + " storage nodes; it cannot shrink to " + requestedStorage.get()
+                    + " storage nodes; it cannot shrink to " + size.storage().get()
                     + " (stop it with `strata cluster down` and remove the directory to start over)");
         }
-        int wantStorage = requestedStorage.orElse(existing.isPresent() ? haveStorage : storageNodes);
+        int wantStorage = size.storage().orElse(existing.isPresent() ? haveStorage : ClusterSize.DEFAULT_STORAGE_NODES);
         addMissing(processes, ManagedProcess.ETCD, 1, List.of("client", "peer"), taken);
         addMissing(processes, ManagedProcess.COORDINATION,
-                Math.max(coordinationNodes, count(processes, ManagedProcess.COORDINATION)), List.of("grpc", "http"), taken);
+                Math.max(size.coordination(), count(processes, ManagedProcess.COORDINATION)), List.of("grpc", "http"), taken);
         addMissing(processes, ManagedProcess.STORAGE, wantStorage, List.of("grpc", "http"), taken);
+        // A cluster.json from before the replication role gets its controllers here, like any missing process.
+        addMissing(processes, ManagedProcess.REPLICATION,
+                Math.max(size.replication(), count(processes, ManagedProcess.REPLICATION)), List.of("grpc", "http"), taken);
         addMissing(processes, ManagedProcess.INGESTION,
-                Math.max(ingestionNodes, count(processes, ManagedProcess.INGESTION)), List.of("grpc", "http"), taken);
+                Math.max(size.ingestion(), count(processes, ManagedProcess.INGESTION)), List.of("grpc", "http"), taken);
+        // cluster.json lists processes in start order: role by role, then by id.
+        processes.sort(Comparator.comparingInt((ManagedProcess p) -> roleRank(p.role())).thenComparingInt(ManagedProcess::id));
         String bootstrap = processes.stream().filter(p -> p.role().equals(ManagedProcess.COORDINATION))
                 .map(p -> "127.0.0.1:" + p.port("grpc")).collect(Collectors.joining(","));
         // A restarted process gets the session timeout the cluster was brought up with, unless a new one is given.
         Long session = sessionTimeoutMs.or(() -> existing.map(ClusterManifest::sessionTimeoutMs)).orElse(null);
         return new ClusterManifest(bootstrap, processes, session);
+    }
+
+    private static int roleRank(String role) {
+        int rank = ManagedProcess.ROLES.indexOf(role);
+        return rank < 0 ? ManagedProcess.ROLES.size() : rank;
     }
 
     private void addMissing(List<ManagedProcess> processes, String role, int want, List<String> portNames, Set<Integer> taken) {

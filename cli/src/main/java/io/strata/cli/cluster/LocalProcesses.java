@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Starts, recognises and stops the detached processes of a local cluster.
@@ -58,6 +60,31 @@ final class LocalProcesses {
 
     static boolean isAlive(ManagedProcess p) {
         return running(p).isPresent();
+    }
+
+    /**
+     * Kills the process with SIGKILL and waits up to {@code timeout} until it is gone.
+     *
+     * @return true when it was running and is gone now; false when it was not running
+     * @throws IllegalStateException when it is still there after {@code timeout}
+     */
+    static boolean kill(ManagedProcess p, Duration timeout) {
+        Optional<ProcessHandle> running = running(p);
+        if (running.isEmpty()) {
+            return false;
+        }
+        ProcessHandle h = running.get();
+        h.destroyForcibly();
+        try {
+            h.onExit().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for " + p.name() + " (pid " + p.pid() + ") to exit", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException(p.name() + " (pid " + p.pid() + ") was sent SIGKILL but is still there after "
+                    + timeout.toSeconds() + " s", e);
+        }
     }
 
     /**

@@ -4,12 +4,13 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * One process of a local cluster, as {@code cluster.json} records it.
  *
- * @param role    {@code etcd}, {@code coordination}, {@code storage}, ...
+ * @param role    one of {@link #ROLES}
  * @param id      the process's number within its role (the node id for storage)
  * @param pid     the role's own process (the JVM or etcd), never a launcher shell; 0 before its first start
  * @param ports   named ports ({@code grpc}, {@code http}; etcd: {@code client}, {@code peer})
@@ -23,7 +24,14 @@ public record ManagedProcess(String role, int id, long pid, Map<String, Integer>
     public static final String ETCD = "etcd";
     public static final String COORDINATION = "coordination";
     public static final String STORAGE = "storage";
+    public static final String REPLICATION = "replication";
     public static final String INGESTION = "ingestion";
+
+    /**
+     * Every role, in start order: each needs the ones before it, and ingestion, the front door,
+     * opens last; {@code cluster down} stops them in reverse.
+     */
+    public static final List<String> ROLES = List.of(ETCD, COORDINATION, STORAGE, REPLICATION, INGESTION);
 
     public ManagedProcess {
         ports = ports == null ? Map.of() : new LinkedHashMap<>(ports);

@@ -23,7 +23,8 @@ public record RoleCommands(Path strataHome, Path java, Path etcd, List<String> e
     /** Finds everything the roles need, or fails with what is missing and how to get it. */
     public static RoleCommands discover(String extraJvmOptions) {
         Path home = locateStrataHome();
-        for (String role : List.of(ManagedProcess.COORDINATION, ManagedProcess.STORAGE, ManagedProcess.INGESTION)) {
+        for (String role : List.of(ManagedProcess.COORDINATION, ManagedProcess.STORAGE, ManagedProcess.REPLICATION,
+                ManagedProcess.INGESTION)) {
             Path jar = appJar(home, role);
             if (!Files.isRegularFile(jar)) {
                 throw new IllegalStateException(jar + " is missing: build the project first (./mvnw install -DskipTests)");
@@ -37,7 +38,7 @@ public record RoleCommands(Path strataHome, Path java, Path etcd, List<String> e
     }
 
     /**
-     * @param coordinationEndpoints what storage nodes connect to
+     * @param coordinationEndpoints what storage nodes, replication controllers and ingestion connect to
      * @param etcdEndpoints         what coordination connects to
      * @param sessionTimeoutMs      {@code strata.session.timeout.ms} for the Strata roles, null for their default
      */
@@ -53,6 +54,12 @@ public record RoleCommands(Path strataHome, Path java, Path etcd, List<String> e
             case ManagedProcess.STORAGE -> {
                 List<String> c = jvm(p, sessionTimeoutMs);
                 c.add("-Dstrata.node.id=" + p.id());
+                c.add("-Dstrata.coordination.endpoints=" + coordinationEndpoints);
+                yield app(c, p);
+            }
+            case ManagedProcess.REPLICATION -> {
+                List<String> c = jvm(p, sessionTimeoutMs);
+                c.add("-Dstrata.replication.instance.id=" + p.name());
                 c.add("-Dstrata.coordination.endpoints=" + coordinationEndpoints);
                 yield app(c, p);
             }

@@ -60,6 +60,27 @@ class ClusterManifestTest {
     }
 
     @Test
+    void aNodeIsNamedByItsStorageNodeIdOrByItsProcessName() {
+        ManagedProcess storage2 = new ManagedProcess("storage", 2, 102, Map.of("grpc", 9002), "/d/storage-2", "/d/l");
+        ManagedProcess replication1 = new ManagedProcess("replication", 1, 103, Map.of("grpc", 9003), "/d/replication-1", "/d/l");
+        ClusterManifest m = new ClusterManifest("b", List.of(ETCD, STORAGE, storage2, replication1));
+
+        assertThat(m.process("2")).isEqualTo(storage2);
+        assertThat(m.process(" 2 ")).isEqualTo(storage2);
+        assertThat(m.process("storage-2")).isEqualTo(storage2);
+        assertThat(m.process("replication-1")).isEqualTo(replication1);
+        assertThat(m.process("etcd-1")).isEqualTo(ETCD);
+        // A bare number is a storage node id, never another role's number.
+        assertThatThrownBy(() -> new ClusterManifest("b", List.of(ETCD)).process("1")).hasMessageContaining("no node '1'");
+        for (String unknown : List.of("3", "storage-3", "replication-2", "kafka-1", "storage", "two", "-1", "")) {
+            assertThatThrownBy(() -> m.process(unknown)).as(unknown).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("no node '" + unknown + "'")
+                    .hasMessageContaining("storage node id (1, 2)")
+                    .hasMessageContaining("process name (etcd-1, storage-1, storage-2, replication-1)");
+        }
+    }
+
+    @Test
     void aMissingPortIsNamedInTheError() {
         assertThatThrownBy(() -> ETCD.port("peer")).hasMessageContaining("etcd-1").hasMessageContaining("'peer'");
     }

@@ -126,7 +126,7 @@ public record ClusterSnapshot(String clusterId, Map<Integer, NodeInfo> nodes, Ma
         return states.stream()
                 .sorted(java.util.Comparator.comparingInt(PartitionState::getPartition))
                 .map(s -> new PartitionInfo(topic, s.getPartition(), s.getLeader() < 0 ? null : s.getLeader(),
-                        s.getReplicasList(), s.getIsrList()))
+                        s.getReplicasList(), s.getIsrList(), s.getElrList()))
                 .toList();
     }
 }

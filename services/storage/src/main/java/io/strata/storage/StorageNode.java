@@ -8,27 +8,35 @@ import io.strata.runtime.quota.Quotas;
 import io.strata.storage.config.StorageConfig;
 import io.strata.storage.log.LogConfig;
 import io.strata.storage.log.LogManager;
+import io.strata.storage.node.ControllerClient;
 import io.strata.storage.node.CoordinationLink;
 import io.strata.storage.node.NodeIdentity;
 import io.strata.storage.partition.PartitionRegistry;
+import io.strata.storage.replica.ReplicaFetchers;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * A storage node's life: on start it recovers its logs (reading only past each recovery
  * point), then registers with coordination and follows its assignment watch; it counts as
  * ready once it is registered and has applied its first assignment snapshot. It enforces the
- * client-id quotas coordination streams to it (on top of its {@code quota.*.default} config).
+ * client-id quotas coordination streams to it (on top of its {@code quota.*.default} config). It
+ * leads some partitions and follows others (docs/REPLICATION.md): followers fetch from their
+ * leaders ({@link ReplicaFetchers}); leaders ask the active replication controller for ISR changes.
  * On shutdown it leaves coordination and closes its logs cleanly (flushed, checkpointed).
  */
 @Singleton
@@ -44,6 +52,10 @@ public class StorageNode {
     private volatile LogManager logManager;
     private volatile PartitionRegistry partitions;
     private volatile CoordinationLink link;
+    private volatile ReplicaFetchers fetchers;
+    private volatile Supplier<CoordinationLink> linkFactory;
+    static final long CUT_FILE_POLL_MS = 200;
+    private final ControllerClient controller = new ControllerClient();
 
     public StorageNode(StorageConfig config, GrpcServer grpcServer) {
         this.config = config;
@@ -86,21 +98,59 @@ public class StorageNode {
                 config.producerIdExpirationMs());
         logs.startup();
         logManager = logs;
-        partitions = new PartitionRegistry(logs);
-        LOG.infof("node %d recovered %d partition logs in %s in %d ms", config.nodeId(), logs.allLogs().size(),
-                config.logDirs(), (System.nanoTime() - began) / 1_000_000);
-        HostPort advertised = grpcServer.advertised();
-        List<HostPort> coordination = config.coordinationEndpoints()
-                .orElseGet(() -> List.of(new HostPort("127.0.0.1", grpcServer.port())));
-        link = new CoordinationLink(coordination, scheduler, identity, advertised, config.rack(), config.sessionTimeoutMs(),
-                partitions::apply, quotas::apply);
+        PartitionRegistry registry = new PartitionRegistry(logs, config.nodeId(), Clock.systemUTC(), scheduler, controller);
+        partitions = registry;
+        ReplicaFetchers replicaFetchers = new ReplicaFetchers(config.nodeId(), scheduler, config.replicaFetchMaxWaitMs(),
+                config.replicaFetchMaxBytes());
+        fetchers = replicaFetchers;
+        boolean unclean = logs.recoveredFromUncleanShutdown();
+        LOG.infof("node %d recovered %d partition logs in %s in %d ms%s", config.nodeId(), logs.allLogs().size(),
+                config.logDirs(), (System.nanoTime() - began) / 1_000_000,
+                unclean ? " after an unclean shutdown (records not yet fsynced may be gone: see docs/REPLICATION.md)" : "");
+        linkFactory = () -> new CoordinationLink(coordinationEndpoints(), scheduler, identity, grpcServer.advertised(),
+                config.rack(), config.sessionTimeoutMs(), unclean, snapshot -> {
+                    registry.apply(snapshot);
+                    replicaFetchers.apply(registry.all(), snapshot.getNodesList());
+                }, quotas::apply, controller::onLeadership);
+        link = linkFactory.get();
         link.start();
+        config.testingCutCoordinationFile().ifPresent(file -> scheduler.scheduleWithFixedDelay(() -> cutCoordinationWhile(file),
+                CUT_FILE_POLL_MS, CUT_FILE_POLL_MS, TimeUnit.MILLISECONDS));
+        long lagMax = config.replicaLagTimeMaxMs();
+        scheduler.scheduleAtFixedRate(() -> registry.all().forEach(p -> p.maybeShrinkIsr(lagMax)),
+                lagMax / 2, lagMax / 2, TimeUnit.MILLISECONDS);
+    }
+
+    private List<HostPort> coordinationEndpoints() {
+        return config.coordinationEndpoints().orElseGet(() -> List.of(new HostPort("127.0.0.1", grpcServer.port())));
+    }
+
+    /**
+     * Test hook (strata.testing.cut-coordination-file): while the file exists this node has no
+     * contact with coordination at all — no keep-alives, no watches — as if a network partition
+     * separated them, yet it goes on serving clients and peers with the state it last knew.
+     */
+    private synchronized void cutCoordinationWhile(Path file) {
+        boolean cut = Files.exists(file);
+        if (cut && link != null) {
+            LOG.warnf("testing: node %d cuts itself off from coordination while %s exists", config.nodeId(), file);
+            link.close();
+            link = null;
+        } else if (!cut && link == null && linkFactory != null) {
+            LOG.warnf("testing: node %d talks to coordination again (%s is gone)", config.nodeId(), file);
+            link = linkFactory.get();
+            link.start();
+        }
     }
 
     public synchronized void stop() {
         if (link != null) {
             link.close();
         }
+        if (fetchers != null) {
+            fetchers.close();
+        }
+        controller.close();
         if (logManager != null) {
             logManager.close();
         }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Function;
 
 /**
@@ -39,7 +40,11 @@ import java.util.function.Function;
  *       several clusters); default {@code /strata}. Starts with '/', no trailing '/'.</li>
  *   <li>{@value #NUM_PARTITIONS} — partitions of a topic created with 0 partitions; default 1, at least 1.</li>
  *   <li>{@value #DEFAULT_REPLICATION_FACTOR} — replicas of a topic created with replication
- *       factor 0; default 1, in [1, 32767].</li>
+ *       factor 0, used as is; in [1, 32767]. Not set (the default): min(3, live storage nodes)
+ *       at each creation ({@link TopicDefaults}).</li>
+ *   <li>{@value #MIN_INSYNC_REPLICAS} — the cluster default of the topic config
+ *       {@code min.insync.replicas}; default 1, in [1, 32767]. While it is below 2, a topic created
+ *       with 3 or more replicas and no {@code min.insync.replicas} of its own gets the override 2.</li>
  *   <li>{@value #LOG_RETENTION_HOURS} — the cluster default of the topic config
  *       {@code retention.ms} (hours × 3600000); default 168 (7 days); -1 keeps data forever.</li>
  *   <li>{@value #SESSION_TIMEOUT_MS} — lease time-to-live of a node session or election
@@ -59,6 +64,7 @@ public class CoordinationConfig {
     public static final String METADATA_REQUEST_TIMEOUT_MS = "strata.metadata.request.timeout.ms";
     public static final String NUM_PARTITIONS = "strata.num.partitions";
     public static final String DEFAULT_REPLICATION_FACTOR = "strata.default.replication.factor";
+    public static final String MIN_INSYNC_REPLICAS = "strata.min.insync.replicas";
     public static final String LOG_RETENTION_HOURS = "strata.log.retention.hours";
     public static final String SESSION_TIMEOUT_MS = "strata.session.timeout.ms";
 
@@ -81,7 +87,8 @@ public class CoordinationConfig {
     private final Path metadataDir;
     private final String metadataRoot;
     private final int numPartitions;
-    private final int defaultReplicationFactor;
+    private final OptionalInt defaultReplicationFactor;
+    private final int minInsyncReplicas;
     private final long logRetentionHours;
     private final int sessionTimeoutMs;
 
@@ -104,7 +111,9 @@ public class CoordinationConfig {
         this.metadataRequestTimeout = Duration.ofMillis(integer(source, METADATA_REQUEST_TIMEOUT_MS, 5000,
                 MIN_REQUEST_TIMEOUT_MS, MAX_REQUEST_TIMEOUT_MS));
         this.numPartitions = (int) integer(source, NUM_PARTITIONS, 1, 1, Integer.MAX_VALUE);
-        this.defaultReplicationFactor = (int) integer(source, DEFAULT_REPLICATION_FACTOR, 1, 1, Short.MAX_VALUE);
+        this.defaultReplicationFactor = isSet(source, DEFAULT_REPLICATION_FACTOR)
+                ? OptionalInt.of((int) integer(source, DEFAULT_REPLICATION_FACTOR, 1, 1, Short.MAX_VALUE)) : OptionalInt.empty();
+        this.minInsyncReplicas = (int) integer(source, MIN_INSYNC_REPLICAS, 1, 1, Short.MAX_VALUE);
         this.logRetentionHours = integer(source, LOG_RETENTION_HOURS, 168, -1, Long.MAX_VALUE / 3_600_000L);
         this.sessionTimeoutMs = (int) integer(source, SESSION_TIMEOUT_MS, 6000, MIN_SESSION_TIMEOUT_MS, MAX_SESSION_TIMEOUT_MS);
     }
@@ -167,6 +176,10 @@ public class CoordinationConfig {
         return List.copyOf(uris);
     }
 
+    private static boolean isSet(Function<String, Optional<String>> source, String key) {
+        return source.apply(key).filter(s -> !s.isBlank()).isPresent();
+    }
+
     private static long integer(Function<String, Optional<String>> source, String key, long defaultValue, long min, long max) {
         Optional<String> raw = source.apply(key).map(String::trim).filter(s -> !s.isEmpty());
         if (raw.isEmpty()) {
@@ -209,8 +222,14 @@ public class CoordinationConfig {
         return numPartitions;
     }
 
-    public int defaultReplicationFactor() {
+    /** {@value #DEFAULT_REPLICATION_FACTOR}; empty when not set (each topic then gets min(3, live storage nodes)). */
+    public OptionalInt defaultReplicationFactor() {
         return defaultReplicationFactor;
+    }
+
+    /** The cluster default of the topic config {@code min.insync.replicas}. */
+    public int minInsyncReplicas() {
+        return minInsyncReplicas;
     }
 
     public long logRetentionHours() {
@@ -232,7 +251,8 @@ public class CoordinationConfig {
 
     /** What a topic gets when its request leaves something out. */
     public TopicDefaults topicDefaults() {
-        return new TopicDefaults(numPartitions, defaultReplicationFactor, Map.of(TopicConfigs.RETENTION_MS, Long.toString(retentionMs())));
+        return new TopicDefaults(numPartitions, defaultReplicationFactor, Map.of(TopicConfigs.RETENTION_MS, Long.toString(retentionMs()),
+                TopicConfigs.MIN_INSYNC_REPLICAS, Integer.toString(minInsyncReplicas)));
     }
 
     @Override
@@ -241,7 +261,9 @@ public class CoordinationConfig {
                 + (metadataStore == MetadataStoreKind.ETCD ? METADATA_ENDPOINTS + "=" + metadataEndpoints + ", "
                         + METADATA_REQUEST_TIMEOUT_MS + "=" + metadataRequestTimeout.toMillis() : METADATA_DIR + "=" + metadataDir)
                 + ", " + METADATA_ROOT + "=" + metadataRoot + ", "
-                + NUM_PARTITIONS + "=" + numPartitions + ", " + DEFAULT_REPLICATION_FACTOR + "=" + defaultReplicationFactor + ", "
+                + NUM_PARTITIONS + "=" + numPartitions + ", " + DEFAULT_REPLICATION_FACTOR + "="
+                + (defaultReplicationFactor.isPresent() ? Integer.toString(defaultReplicationFactor.getAsInt()) : "min(3, live storage nodes)")
+                + ", " + MIN_INSYNC_REPLICAS + "=" + minInsyncReplicas + ", "
                 + LOG_RETENTION_HOURS + "=" + logRetentionHours + ", " + SESSION_TIMEOUT_MS + "=" + sessionTimeoutMs + "]";
     }
 }

@@ -7,6 +7,7 @@ import io.strata.coordination.config.CoordinationConfig;
 import io.strata.coordination.election.Elections;
 import io.strata.coordination.metadata.AssignmentFeed;
 import io.strata.coordination.metadata.ClusterIdentity;
+import io.strata.coordination.metadata.MetadataFeed;
 import io.strata.coordination.metadata.MetadataService;
 import io.strata.coordination.nodes.NodeRegistry;
 import io.strata.coordination.producers.ProducerIdAllocator;
@@ -47,6 +48,7 @@ import io.strata.proto.v1.SetQuotaRequest;
 import io.strata.proto.v1.TopicDescription;
 import io.strata.proto.v1.UpdatePartitionStateRequest;
 import io.strata.proto.v1.WatchAssignmentsRequest;
+import io.strata.proto.v1.WatchMetadataRequest;
 import io.strata.proto.v1.WatchQuotasRequest;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.event.Observes;
@@ -66,7 +68,7 @@ import java.util.function.Supplier;
 /**
  * The Coordination gRPC service ({@code strata.v1.Coordination}): a thin adapter from the wire
  * to the domain classes ({@link TopicService}, {@link NodeRegistry}, {@link MetadataService},
- * {@link AssignmentFeed}, {@link Elections}, {@link ProducerIdAllocator}, {@link QuotaService},
+ * {@link AssignmentFeed}, {@link MetadataFeed}, {@link Elections}, {@link ProducerIdAllocator}, {@link QuotaService},
  * {@link QuotaFeed}), which hold every
  * rule. Failures become statuses in one place, {@link GrpcErrors}.
  *
@@ -81,6 +83,8 @@ public class CoordinationGrpcService extends CoordinationGrpc.CoordinationImplBa
     private static final Logger LOG = Logger.getLogger(CoordinationGrpcService.class);
     /** How long a burst of topic/partition changes is gathered before assignment snapshots go out. */
     static final Duration ASSIGNMENT_COALESCE = Duration.ofMillis(20);
+    /** How long a burst of changes is gathered before cluster snapshots (WatchMetadata) go out. */
+    static final Duration METADATA_COALESCE = Duration.ofMillis(20);
     /** How long a burst of quota changes is gathered before quota snapshots go out. */
     static final Duration QUOTA_COALESCE = Duration.ofMillis(20);
 
@@ -88,6 +92,7 @@ public class CoordinationGrpcService extends CoordinationGrpc.CoordinationImplBa
     private final NodeRegistry nodes;
     private final MetadataService metadata;
     private final AssignmentFeed assignments;
+    private final MetadataFeed metadataFeed;
     private final Elections elections;
     private final ProducerIdAllocator producerIds;
     private final QuotaService quotas;
@@ -110,8 +115,10 @@ public class CoordinationGrpcService extends CoordinationGrpc.CoordinationImplBa
         });
         this.topics = new TopicService(store, config.topicDefaults(), new RackAwarePlacement(new Random()), clock);
         this.nodes = new NodeRegistry(store, config.sessionTimeout(), clock);
-        this.metadata = new MetadataService(store, new ClusterIdentity(store, clock), config.topicDefaults());
+        ClusterIdentity identity = new ClusterIdentity(store, clock);
+        this.metadata = new MetadataService(store, identity, config.topicDefaults());
         this.assignments = new AssignmentFeed(store, config.topicDefaults(), executor, ASSIGNMENT_COALESCE);
+        this.metadataFeed = new MetadataFeed(store, identity, config.topicDefaults(), executor, METADATA_COALESCE);
         this.elections = new Elections(store, executor, config.sessionTimeout());
         this.producerIds = new ProducerIdAllocator(store);
         this.quotas = new QuotaService(store);
@@ -168,6 +175,17 @@ public class CoordinationGrpcService extends CoordinationGrpc.CoordinationImplBa
             stream.whenCancelled(subscription::close);
         } catch (RuntimeException e) {
             stream.fail(GrpcErrors.toStatus(e, what));
+        }
+    }
+
+    @Override
+    public void watchMetadata(WatchMetadataRequest request, StreamObserver<ClusterMetadata> responses) {
+        LatestValueStream<ClusterMetadata> stream = new LatestValueStream<>(responses);
+        try {
+            var subscription = metadataFeed.subscribe(stream::offer, error -> stream.fail(GrpcErrors.toStatus(error, "WatchMetadata")));
+            stream.whenCancelled(subscription::close);
+        } catch (RuntimeException e) {
+            stream.fail(GrpcErrors.toStatus(e, "WatchMetadata"));
         }
     }
 
@@ -302,6 +320,7 @@ public class CoordinationGrpcService extends CoordinationGrpc.CoordinationImplBa
         beginShutdown();
         elections.close();
         assignments.close();
+        metadataFeed.close();
         quotaFeed.close();
         metadata.close();
         executor.shutdownNow();

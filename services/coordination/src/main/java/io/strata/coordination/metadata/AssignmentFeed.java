@@ -5,7 +5,9 @@ import io.strata.coordination.store.MetadataStore;
 import io.strata.coordination.topics.TopicDefaults;
 import io.strata.coordination.topics.TopicTable;
 import io.strata.proto.v1.AssignmentSnapshot;
-import io.strata.proto.v1.PartitionAssignment;
+import io.strata.coordination.nodes.LiveNodes;
+import io.strata.proto.v1.Node;
+import io.strata.proto.v1.NodeRole;
 
 import java.time.Duration;
 import java.util.List;
@@ -15,18 +17,23 @@ import java.util.function.Function;
 
 /**
  * Storage nodes' assignment snapshots (WatchAssignments), on a {@link SnapshotFeed} of
- * {@code topics/} and {@code partitions/}: each refresh reads both at one revision, and each
- * subscribed node gets its partitions (state, topic id, effective config) whenever they differ
- * from what it got last. See {@link SnapshotFeed} for the concurrency rule.
+ * {@code topics/}, {@code partitions/} and {@code nodes/storage/}: each refresh reads them at one
+ * revision, and each subscribed node gets its partitions (state, topic id, effective config) and
+ * the live ready storage nodes (where a follower finds its leader) whenever these differ from
+ * what it got last: a storage node joining or leaving sends every subscriber a new snapshot. See {@link SnapshotFeed} for the concurrency rule.
  */
 public final class AssignmentFeed implements AutoCloseable {
 
-    private final SnapshotFeed<Integer, List<PartitionAssignment>> feed;
+    private final SnapshotFeed<Integer, AssignmentSnapshot> feed;
 
     public AssignmentFeed(MetadataStore store, TopicDefaults defaults, ScheduledExecutorService executor, Duration coalesce) {
-        this.feed = new SnapshotFeed<>(store, List.of(Keys.TOPICS, Keys.PARTITIONS), range -> {
+        this.feed = new SnapshotFeed<>(store, List.of(Keys.TOPICS, Keys.PARTITIONS, Keys.nodesOf(NodeRole.STORAGE)), range -> {
             TopicTable table = TopicTable.from(range);
-            return (Function<Integer, List<PartitionAssignment>>) nodeId -> table.assignmentsOf(nodeId, defaults);
+            List<Node> nodes = LiveNodes.readyStorage(range.kvs());
+            return (Function<Integer, AssignmentSnapshot>) nodeId -> AssignmentSnapshot.newBuilder()
+                    .addAllPartitions(table.assignmentsOf(nodeId, defaults))
+                    .addAllNodes(nodes)
+                    .build();
         }, executor, coalesce, "assignment");
     }
 
@@ -38,8 +45,8 @@ public final class AssignmentFeed implements AutoCloseable {
      * @return the subscription; closing it ends it
      */
     public SnapshotFeed.Handle subscribe(int nodeId, Consumer<AssignmentSnapshot> sink, Consumer<Throwable> onFailure) {
-        return feed.subscribe(nodeId, (partitions, revision) -> sink.accept(AssignmentSnapshot.newBuilder()
-                .setRevision(revision).addAllPartitions(partitions).build()), onFailure);
+        return feed.subscribe(nodeId, (snapshot, revision) -> sink.accept(snapshot.toBuilder().setRevision(revision).build()),
+                onFailure);
     }
 
     /** How many subscriptions are open. */

@@ -1,25 +1,15 @@
 package io.strata.coordination.metadata;
 
 import io.strata.coordination.CoordinationException;
-import io.strata.coordination.layout.Keys;
-import io.strata.coordination.nodes.LiveNodes;
-import io.strata.coordination.store.KeyValue;
 import io.strata.coordination.store.MetadataStore;
 import io.strata.coordination.topics.TopicDefaults;
-import io.strata.coordination.topics.TopicTable;
 import io.strata.proto.TopicNames;
 import io.strata.proto.v1.ClusterMetadata;
 import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.MetadataRequest;
-import io.strata.proto.v1.Node;
-import io.strata.proto.v1.NodeRecord;
-import io.strata.proto.v1.NodeRole;
 import io.strata.proto.v1.TopicMetadata;
 
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Answers GetMetadata: what a client needs to route — the live ready storage nodes and
@@ -39,7 +29,7 @@ public final class MetadataService implements AutoCloseable {
     private volatile Routing routing;
 
     /** What the routing keys of one view version answer. */
-    private record Routing(long version, List<Node> nodes, List<String> ingestionEndpoints, Map<String, TopicMetadata> topics) {
+    private record Routing(long version, ClusterRouting routing) {
     }
 
     public MetadataService(MetadataStore store, ClusterIdentity identity, TopicDefaults defaults) {
@@ -65,13 +55,8 @@ public final class MetadataService implements AutoCloseable {
         }
         String clusterId = identity.clusterId();
         MetadataView.Snapshot snapshot = view.snapshot(store.currentRevision());
-        Routing r = routing(snapshot);
-        ClusterMetadata.Builder answer = ClusterMetadata.newBuilder()
-                .setClusterId(clusterId)
-                .setRevision(snapshot.revision())
-                .addAllNodes(r.nodes())
-                .addAllIngestionEndpoints(r.ingestionEndpoints())
-                .putAllDefaultConfigs(defaults.effective(Map.of()));
+        ClusterRouting r = routing(snapshot);
+        ClusterMetadata.Builder answer = r.answer(clusterId, defaults).setRevision(snapshot.revision());
         if (request.getTopicsCount() == 0) {
             answer.addAllTopics(r.topics().values());
         } else {
@@ -87,30 +72,17 @@ public final class MetadataService implements AutoCloseable {
         return answer.build();
     }
 
-    private Routing routing(MetadataView.Snapshot snapshot) {
+    private ClusterRouting routing(MetadataView.Snapshot snapshot) {
         Routing r = routing;
         if (r != null && r.version() == snapshot.version()) {
-            return r;
+            return r.routing();
         }
-        List<KeyValue> kvs = snapshot.routing().kvs();
-        List<Node> nodes = LiveNodes.of(kvs, NodeRole.STORAGE).stream()
-                .filter(NodeRecord::getReady)
-                .map(n -> Node.newBuilder().setNodeId(n.getNodeId()).setHost(n.getHost()).setPort(n.getPort())
-                        .setRack(n.getRack()).build())
-                .toList();
-        List<String> ingestion = LiveNodes.of(kvs, NodeRole.INGESTION).stream()
-                .filter(NodeRecord::getReady)
-                .map(n -> n.getHost() + ":" + n.getPort())
-                .sorted()
-                .toList();
-        Map<String, TopicMetadata> topics = new LinkedHashMap<>();
-        TopicTable.from(snapshot.routing()).all().forEach(t -> topics.put(t.name(), t.metadata()));
-        r = new Routing(snapshot.version(), nodes, ingestion, topics);
+        r = new Routing(snapshot.version(), ClusterRouting.from(snapshot.routing()));
         Routing current = routing;
         if (current == null || current.version() < r.version()) {
             routing = r;
         }
-        return r;
+        return r.routing();
     }
 
     /** Stops the view's watch. */

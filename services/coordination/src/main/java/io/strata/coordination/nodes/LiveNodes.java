@@ -4,6 +4,7 @@ import io.strata.coordination.layout.Keys;
 import io.strata.coordination.layout.StoredValues;
 import io.strata.coordination.store.KeyValue;
 import io.strata.coordination.store.MetadataStore;
+import io.strata.proto.v1.Node;
 import io.strata.proto.v1.NodeRecord;
 import io.strata.proto.v1.NodeRole;
 
@@ -32,5 +33,13 @@ public final class LiveNodes {
                 .map(kv -> StoredValues.parse(kv, NodeRecord.parser()))
                 .sorted(Comparator.comparingInt(NodeRecord::getNodeId).thenComparing(NodeRecord::getInstanceId))
                 .toList();
+    }
+
+    /**
+     * The live <em>ready</em> storage nodes among {@code kvs}, as the API shows them (sorted by
+     * node id): what GetMetadata, WatchMetadata and the assignment snapshots list.
+     */
+    public static List<Node> readyStorage(List<KeyValue> kvs) {
+        return of(kvs, NodeRole.STORAGE).stream().filter(NodeRecord::getReady).map(NodeRecords::toNode).toList();
     }
 }

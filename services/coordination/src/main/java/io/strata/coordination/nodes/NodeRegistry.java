@@ -26,6 +26,9 @@ import java.util.Optional;
  * session timeout, keeps the lease alive, and is gone when the lease ends (expiry, or the
  * session's end revoking it). No gRPC here; thread-safe (stateless, compare-and-set writes).
  *
+ * <p>The record keeps what the node said of itself, including {@code unclean_shutdown} (see
+ * {@link NodeRecords}); a takeover by the same instance replaces it with the new registration's.
+ *
  * <p>One live registration per key. A second registration of the same id is refused
  * (NODE_ALREADY_REGISTERED) unless it comes from the same instance (the UUID a node keeps in
  * its data directory): then it takes over, because a restarted node registers again before
@@ -78,6 +81,7 @@ public final class NodeRegistry {
                     .setRack(request.getRack())
                     .setReady(request.getReady())
                     .setRegisteredMs(clock.millis())
+                    .setUncleanShutdown(request.getUncleanShutdown())
                     .build();
             Lease lease = store.grantLease(ttl);
             Compare unchanged = existing.map(kv -> Compare.modRevision(key, kv.modRevision())).orElse(Compare.absent(key));
@@ -97,9 +101,9 @@ public final class NodeRegistry {
                         describe(role, request), request.getInstanceId(), existing.get().leaseId());
                 revokeQuietly(existing.get().leaseId());
             } else {
-                LOG.infof("%s registered from %s:%d (instance %s, lease %d, ttl %d ms, ready %s)", describe(role, request),
+                LOG.infof("%s registered from %s:%d (instance %s, lease %d, ttl %d ms, ready %s%s)", describe(role, request),
                         request.getHost(), request.getPort(), request.getInstanceId(), lease.id(), lease.ttl().toMillis(),
-                        request.getReady());
+                        request.getReady(), request.getUncleanShutdown() ? ", after an unclean shutdown" : "");
             }
             return new Registration(key, lease.id(), lease.ttl(), record, result.revision());
         }

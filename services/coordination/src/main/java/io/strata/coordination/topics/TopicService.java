@@ -93,10 +93,9 @@ public final class TopicService {
                     + "], or 0 for the cluster default (num.partitions=" + defaults.numPartitions() + "); got " + request.getPartitions());
         }
         int requestedRf = request.getReplicationFactor();
-        int rf = requestedRf == 0 ? defaults.replicationFactor() : requestedRf;
-        if (rf < 1) {
+        if (requestedRf < 0) {
             throw new CoordinationException(ErrorCode.INVALID_REPLICATION_FACTOR, "replication factor must be at least 1, or 0 for"
-                    + " the cluster default (default.replication.factor=" + defaults.replicationFactor() + "); got " + requestedRf);
+                    + " the cluster default (" + defaultRfText() + "); got " + requestedRf);
         }
         String configError = TopicConfigs.validate(request.getConfigsMap());
         if (configError != null) {
@@ -110,17 +109,21 @@ public final class TopicService {
             throw new CoordinationException(ErrorCode.NOT_ENOUGH_NODES, "cannot place topic '" + name
                     + "': no storage node is live; start one (or wait for it to register) and retry");
         }
+        boolean chosenHere = requestedRf == 0 && defaults.replicationFactorChosenPerTopic();
+        int rf = requestedRf == 0 ? defaults.replicationFactorFor(live.size()) : requestedRf;
         if (rf > live.size()) {
             throw new CoordinationException(ErrorCode.INVALID_REPLICATION_FACTOR, "replication factor " + rf
+                    + (requestedRf == 0 ? " (default.replication.factor)" : "")
                     + " is larger than the number of live storage nodes: requested " + rf + ", live storage nodes " + live.size());
         }
+        Map<String, String> overrides = defaults.creationOverrides(rf, request.getConfigsMap());
         List<List<Integer>> assignment = placement.assign(live, partitions, rf);
         TopicRecord record = TopicRecord.newBuilder()
                 .setName(name)
                 .setTopicId(request.getValidateOnly() ? "" : UUID.randomUUID().toString())
                 .setPartitions(partitions)
                 .setReplicationFactor(rf)
-                .putAllConfigs(new TreeMap<>(request.getConfigsMap()))
+                .putAllConfigs(overrides)
                 .setCreatedMs(clock.millis())
                 .build();
         List<PartitionState> states = new ArrayList<>(partitions);
@@ -138,10 +141,22 @@ public final class TopicService {
         }
         if (!request.getValidateOnly()) {
             write(record, states);
+            if (chosenHere) {
+                LOG.infof("topic %s: replication factor %d = min(%d, %d live storage nodes), as the request gave none and"
+                                + " default.replication.factor is not set%s", name, rf, TopicDefaults.MAX_AUTO_REPLICATION_FACTOR,
+                        live.size(), overrides.containsKey(TopicConfigs.MIN_INSYNC_REPLICAS)
+                                && !request.getConfigsMap().containsKey(TopicConfigs.MIN_INSYNC_REPLICAS)
+                                ? "; min.insync.replicas=" + overrides.get(TopicConfigs.MIN_INSYNC_REPLICAS) : "");
+            }
             LOG.infof("created topic %s (id %s, %d partitions, replication factor %d, overrides %s)", name, record.getTopicId(),
                     partitions, rf, record.getConfigsMap());
         }
         return new TopicTable.Topic(record, 0, 0, states).description(defaults);
+    }
+
+    private String defaultRfText() {
+        return defaults.replicationFactor().isPresent() ? "default.replication.factor=" + defaults.replicationFactor().getAsInt()
+                : "min(" + TopicDefaults.MAX_AUTO_REPLICATION_FACTOR + ", live storage nodes)";
     }
 
     private void write(TopicRecord record, List<PartitionState> states) {

@@ -1,5 +1,6 @@
 package io.strata.coordination.config;
 
+import io.strata.coordination.topics.TopicDefaults;
 import io.strata.proto.TopicConfigs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,7 +24,8 @@ class CoordinationConfigTest {
         assertThat(config.metadataDir()).isEqualTo(Path.of("data", "metadata"));
         assertThat(config.metadataRoot()).isEqualTo("/strata");
         assertThat(config.numPartitions()).isEqualTo(1);
-        assertThat(config.defaultReplicationFactor()).isEqualTo(1);
+        assertThat(config.defaultReplicationFactor()).isEmpty();
+        assertThat(config.minInsyncReplicas()).isEqualTo(1);
         assertThat(config.logRetentionHours()).isEqualTo(168);
         assertThat(config.sessionTimeoutMs()).isEqualTo(6000);
         assertThat(config.metadataStore()).isEqualTo(CoordinationConfig.MetadataStoreKind.EMBEDDED);
@@ -85,7 +87,33 @@ class CoordinationConfigTest {
         CoordinationConfig config = CoordinationConfig.of(Map.of("strata.num.partitions", "6", "strata.default.replication.factor", "3"));
 
         assertThat(config.topicDefaults().numPartitions()).isEqualTo(6);
-        assertThat(config.topicDefaults().replicationFactor()).isEqualTo(3);
+        assertThat(config.topicDefaults().replicationFactor()).hasValue(3);
+        assertThat(config.topicDefaults().replicationFactorChosenPerTopic()).isFalse();
+    }
+
+    @Test
+    void withoutAConfiguredReplicationFactorEachTopicGetsMinOfThreeAndTheLiveNodes() {
+        TopicDefaults defaults = CoordinationConfig.of(Map.of()).topicDefaults();
+
+        assertThat(defaults.replicationFactorChosenPerTopic()).isTrue();
+        assertThat(defaults.replicationFactorFor(1)).isEqualTo(1);
+        assertThat(defaults.replicationFactorFor(2)).isEqualTo(2);
+        assertThat(defaults.replicationFactorFor(3)).isEqualTo(3);
+        assertThat(defaults.replicationFactorFor(7)).isEqualTo(3);
+        assertThat(CoordinationConfig.of(Map.of("strata.default.replication.factor", "1")).topicDefaults().replicationFactorFor(5))
+                .isEqualTo(1);
+        assertThat(CoordinationConfig.of(Map.of("strata.default.replication.factor", " ")).defaultReplicationFactor()).isEmpty();
+    }
+
+    @Test
+    void minInsyncReplicasIsTheClusterDefaultOfTheTopicConfig() {
+        CoordinationConfig config = CoordinationConfig.of(Map.of("strata.min.insync.replicas", "2"));
+
+        assertThat(config.minInsyncReplicas()).isEqualTo(2);
+        assertThat(config.topicDefaults().effective(Map.of())).containsEntry(TopicConfigs.MIN_INSYNC_REPLICAS, "2");
+        assertThat(config.toString()).contains("strata.min.insync.replicas=2", "strata.default.replication.factor=min(3, live storage nodes)");
+        assertThatThrownBy(() -> CoordinationConfig.of(Map.of("strata.min.insync.replicas", "0")))
+                .hasMessageContaining("strata.min.insync.replicas");
     }
 
     @Test

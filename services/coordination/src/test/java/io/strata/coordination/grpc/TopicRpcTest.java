@@ -137,7 +137,8 @@ class TopicRpcTest {
         TopicDescription altered = coordination.blocking().alterTopicConfig(AlterTopicConfigRequest.newBuilder().setName("t")
                 .putSet("retention.ms", "-1").build());
 
-        assertThat(altered.getOverridesMap()).containsExactly(Map.entry("retention.ms", "-1"));
+        // Three live nodes and no replication factor: three replicas, so min.insync.replicas=2 came with the creation.
+        assertThat(altered.getOverridesMap()).containsOnly(Map.entry("retention.ms", "-1"), Map.entry("min.insync.replicas", "2"));
         assertThat(altered.getConfigsMap()).containsEntry("retention.ms", "-1");
         assertStrataError(() -> coordination.blocking().alterTopicConfig(AlterTopicConfigRequest.newBuilder().setName("t")
                 .putSet("cleanup.policy", "compact").build()), ErrorCode.INVALID_CONFIG, "cleanup.policy");

@@ -156,6 +156,78 @@ class TopicServiceTest {
                 "requested 4, live storage nodes 3");
     }
 
+    // ---- replication defaults: min(3, live nodes) without a configured default; min.insync.replicas=2 from 3 replicas ----
+
+    private TopicService withDefaults(java.util.OptionalInt replicationFactor, Map<String, String> clusterConfigs) {
+        return new TopicService(store, new TopicDefaults(1, replicationFactor, clusterConfigs), new RoundRobinPlacement(new Random(1)), clock);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 5})
+    void withoutAConfiguredDefaultTheReplicationFactorIsMinOfThreeAndTheLiveNodes(int nodes) {
+        liveStorageNodes(java.util.stream.IntStream.rangeClosed(1, nodes).toArray());
+        TopicService auto = withDefaults(java.util.OptionalInt.empty(), Map.of());
+
+        TopicDescription topic = auto.create(create("t").setPartitions(4).build());
+
+        int expected = Math.min(3, nodes);
+        assertThat(topic.getPartitionsList()).allSatisfy(p -> assertThat(p.getReplicasList()).hasSize(expected));
+        assertThat(auto.list().getFirst().getReplicationFactor()).isEqualTo(expected);
+        if (expected >= 3) {
+            assertThat(topic.getOverridesMap()).containsExactly(Map.entry(TopicConfigs.MIN_INSYNC_REPLICAS, "2"));
+        } else {
+            assertThat(topic.getOverridesMap()).doesNotContainKey(TopicConfigs.MIN_INSYNC_REPLICAS);
+            assertThat(topic.getConfigsMap()).containsEntry(TopicConfigs.MIN_INSYNC_REPLICAS, "1");
+        }
+    }
+
+    @Test
+    void aConfiguredDefaultReplicationFactorIsUsedAsIs() {
+        liveStorageNodes(1, 2, 3, 4, 5);
+        TopicService one = withDefaults(java.util.OptionalInt.of(1), Map.of());
+
+        TopicDescription topic = one.create(create("t").setPartitions(2).build());
+
+        assertThat(topic.getPartitionsList()).allSatisfy(p -> assertThat(p.getReplicasList()).hasSize(1));
+        assertThat(topic.getOverridesMap()).isEmpty();
+        TopicService five = withDefaults(java.util.OptionalInt.of(5), Map.of());
+        assertThat(five.create(create("u").build()).getPartitions(0).getReplicasList()).hasSize(5);
+        assertFails(() -> withDefaults(java.util.OptionalInt.of(6), Map.of()).create(create("v").build()),
+                ErrorCode.INVALID_REPLICATION_FACTOR, "requested 6, live storage nodes 5");
+    }
+
+    @Test
+    void threeOrMoreReplicasGetMinInsyncTwoUnlessTheRequestOrTheClusterDefaultSaysOtherwise() {
+        liveStorageNodes(1, 2, 3, 4);
+        TopicService auto = withDefaults(java.util.OptionalInt.empty(), Map.of());
+
+        // An explicit replication factor of 3 or more gets it too; below 3 it does not.
+        assertThat(auto.create(create("rf4").setReplicationFactor(4).build()).getOverridesMap())
+                .containsEntry(TopicConfigs.MIN_INSYNC_REPLICAS, "2");
+        assertThat(auto.describe("rf4").getConfigsMap()).containsEntry(TopicConfigs.MIN_INSYNC_REPLICAS, "2");
+        assertThat(auto.create(create("rf2").setReplicationFactor(2).build()).getOverridesMap()).isEmpty();
+        // The request's own value wins, even 1.
+        assertThat(auto.create(create("own").putConfigs(TopicConfigs.MIN_INSYNC_REPLICAS, "1").build()).getOverridesMap())
+                .containsExactly(Map.entry(TopicConfigs.MIN_INSYNC_REPLICAS, "1"));
+        // A cluster default of 2 or more is left to apply: no override.
+        TopicService strict = withDefaults(java.util.OptionalInt.empty(), Map.of(TopicConfigs.MIN_INSYNC_REPLICAS, "2"));
+        TopicDescription t = strict.create(create("strict").build());
+        assertThat(t.getOverridesMap()).isEmpty();
+        assertThat(t.getConfigsMap()).containsEntry(TopicConfigs.MIN_INSYNC_REPLICAS, "2");
+    }
+
+    @Test
+    void validateOnlyPreviewsTheChosenReplicationFactorAndOverrides() {
+        liveStorageNodes(1, 2, 3);
+        TopicService auto = withDefaults(java.util.OptionalInt.empty(), Map.of());
+
+        TopicDescription preview = auto.create(create("t").setValidateOnly(true).build());
+
+        assertThat(preview.getPartitions(0).getReplicasList()).hasSize(3);
+        assertThat(preview.getOverridesMap()).containsEntry(TopicConfigs.MIN_INSYNC_REPLICAS, "2");
+        assertThat(auto.list()).isEmpty();
+    }
+
     @Test
     void anUnknownConfigKeyFailsAsInvalidConfig() {
         liveStorageNodes(1);

@@ -28,6 +28,12 @@ import java.util.Optional;
  *       default 86400000 (one day), >= 1</li>
  *   <li>{@code quota.producer.default}, {@code quota.consumer.default} — bytes per second per client
  *       id on this node when coordination sets no quota for it; default 0 = unlimited ({@link QuotaDefaults})</li>
+ *   <li>{@code strata.replica.lag.time.max.ms} — a follower that has not caught up with the leader's log end
+ *       for this long leaves the ISR (Kafka's {@code replica.lag.time.max.ms}); default 30000, >= 100</li>
+ *   <li>{@code strata.replica.fetch.max.wait.ms} — how long a leader holds a follower's fetch that finds
+ *       nothing new; default 500, >= 0</li>
+ *   <li>{@code strata.replica.fetch.max.bytes} — batch bytes per partition per follower fetch; default
+ *       1048576, >= 1024</li>
  * </ul>
  */
 @Singleton
@@ -40,6 +46,10 @@ public class StorageConfig {
     private final int sessionTimeoutMs;
     private final long producerIdExpirationMs;
     private final QuotaDefaults quotaDefaults;
+    private final long replicaLagTimeMaxMs;
+    private final int replicaFetchMaxWaitMs;
+    private final int replicaFetchMaxBytes;
+    private final Optional<Path> testingCutCoordinationFile;
 
     public StorageConfig() {
         this(ConfigProvider.getConfig());
@@ -73,6 +83,41 @@ public class StorageConfig {
                     + " must be at least 1");
         }
         this.quotaDefaults = QuotaDefaults.from(config);
+        this.replicaLagTimeMaxMs = atLeast(config, "strata.replica.lag.time.max.ms", 30_000, 100);
+        this.replicaFetchMaxWaitMs = (int) atLeast(config, "strata.replica.fetch.max.wait.ms", 500, 0);
+        this.replicaFetchMaxBytes = (int) Math.min(Integer.MAX_VALUE,
+                atLeast(config, "strata.replica.fetch.max.bytes", 1024 * 1024, 1024));
+        this.testingCutCoordinationFile = config.getOptionalValue("strata.testing.cut-coordination-file", String.class)
+                .filter(s -> !s.isBlank())
+                .map(name -> Path.of(dataDir).resolve(name));
+    }
+
+    /**
+     * Test hook for system tests: while this file (relative to {@code strata.data.dir}) exists, the
+     * node has no contact with coordination. Unset in production.
+     */
+    public Optional<Path> testingCutCoordinationFile() {
+        return testingCutCoordinationFile;
+    }
+
+    private static long atLeast(Config config, String key, long defaultValue, long min) {
+        long v = config.getOptionalValue(key, Long.class).orElse(defaultValue);
+        if (v < min) {
+            throw new IllegalArgumentException(key + "=" + v + " must be at least " + min);
+        }
+        return v;
+    }
+
+    public long replicaLagTimeMaxMs() {
+        return replicaLagTimeMaxMs;
+    }
+
+    public int replicaFetchMaxWaitMs() {
+        return replicaFetchMaxWaitMs;
+    }
+
+    public int replicaFetchMaxBytes() {
+        return replicaFetchMaxBytes;
     }
 
     public int nodeId() {

@@ -3,16 +3,22 @@ package io.strata.storage.grpc;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.strata.proto.v1.Acks;
 import io.strata.proto.v1.FetchRequest;
 import io.strata.proto.v1.FetchResponse;
 import io.strata.proto.v1.ListOffsetsRequest;
 import io.strata.proto.v1.ListOffsetsResponse;
+import io.strata.proto.v1.OffsetForLeaderEpochRequest;
+import io.strata.proto.v1.OffsetForLeaderEpochResponse;
 import io.strata.proto.v1.ProduceRequest;
 import io.strata.proto.v1.ProduceResponse;
+import io.strata.proto.v1.ReplicaFetchRequest;
+import io.strata.proto.v1.ReplicaFetchResponse;
 import io.strata.proto.v1.StorageGrpc;
 import io.strata.records.BatchValidator;
 import io.strata.runtime.quota.QuotaTracker;
 import io.strata.storage.StorageNode;
+import io.strata.storage.log.EpochEndOffset;
 import io.strata.storage.log.LogAppendInfo;
 import io.strata.storage.log.LogReadResult;
 import io.strata.storage.log.TimestampOffset;
@@ -28,7 +34,10 @@ import java.util.Optional;
  * every batch, then the idempotent producers' sequences under the log's lock) and the log is
  * touched only when all checks pass, so a refused request changes nothing. A retried request
  * of an idempotent producer that was written before is answered with its original offsets
- * and not appended again. Replica fetch arrives with replication.
+ * and not appended again. With acks=all (the default) a produce is answered once the ISR has its
+ * batches, and refused up front when the ISR is smaller than min.insync.replicas. Followers
+ * replicate through ReplicaFetch ({@link ReplicaFetchSession}) after truncating to the leader's
+ * log with OffsetForLeaderEpoch (docs/REPLICATION.md).
  *
  * <p>Quotas ({@link io.strata.runtime.quota.Quotas}, docs/QUOTAS.md): the bytes of answered
  * produce requests count against the client id's producer quota, the bytes of fetch answers
@@ -44,6 +53,8 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
     /** Upper bound for one fetch response (the gRPC message limit is above it). */
     static final int MAX_FETCH_BYTES = 32 * 1024 * 1024;
     static final int MAX_WAIT_MS = 30_000;
+    /** How long an acks=all produce waits for the ISR when the request leaves timeout_ms at 0. */
+    static final int DEFAULT_PRODUCE_TIMEOUT_MS = 30_000;
 
     private final StorageNode node;
     private final ScratchBuffers produceBuffers = new ScratchBuffers();
@@ -70,6 +81,10 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
             }
             HostedPartition partition = node.partitions().require(request.getTopic(), request.getPartition(), node.nodeId());
             int epoch = partition.requireLeader(node.nodeId(), request.hasLeaderEpoch(), request.getLeaderEpoch());
+            boolean acksAll = request.getAcks() == Acks.ACKS_ALL || request.getAcks() == Acks.ACKS_UNSPECIFIED;
+            if (acksAll) {
+                partition.requireEnoughReplicas();
+            }
             // The leader stamps offsets and its epoch into the headers, so it needs its own copy.
             ByteBuffer batches = produceBuffers.take(request.getBatches().size());
             request.getBatches().copyTo(batches);
@@ -77,14 +92,50 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
             BatchValidator.validate(batches, partition.config().maxMessageBytes());
             LogAppendInfo info = partition.log().append(batches, epoch);
             if (!info.duplicate()) {
-                partition.waiters().signal();
+                partition.onAppended();
             }
-            response.onNext(ProduceResponse.newBuilder()
+            ProduceResponse answer = ProduceResponse.newBuilder()
                     .setBaseOffset(info.firstOffset())
                     .setLastOffset(info.lastOffset())
                     .setLogStartOffset(info.logStartOffset())
                     .setLogAppendTimeMs(-1)
                     .setThrottleTimeMs(throttleMs(node.quotas().producer(), request.getClientId(), request.getBatches().size()))
+                    .build();
+            if (!acksAll) {
+                respond(response, answer);
+                return;
+            }
+            // acks=all: answered once the ISR has the batches (the high watermark passes them). A
+            // retried duplicate waits too: its first answer may have been lost before it was committed.
+            long timeoutMs = request.getTimeoutMs() == 0 ? DEFAULT_PRODUCE_TIMEOUT_MS : request.getTimeoutMs();
+            partition.awaitCommitted(info.lastOffset() + 1, timeoutMs, () -> respond(response, answer),
+                    failure -> response.onError(failure));
+        } catch (RuntimeException e) {
+            response.onError(StorageErrors.toStatus(e, where));
+        }
+    }
+
+    private static void respond(StreamObserver<ProduceResponse> response, ProduceResponse answer) {
+        response.onNext(answer);
+        response.onCompleted();
+    }
+
+    @Override
+    public StreamObserver<ReplicaFetchRequest> replicaFetch(StreamObserver<ReplicaFetchResponse> response) {
+        return new ReplicaFetchSession(node, (ServerCallStreamObserver<ReplicaFetchResponse>) response);
+    }
+
+    @Override
+    public void offsetForLeaderEpoch(OffsetForLeaderEpochRequest request, StreamObserver<OffsetForLeaderEpochResponse> response) {
+        String where = request.getTopic() + "-" + request.getPartition();
+        try {
+            requirePartitionFields(request.getTopic(), request.getPartition());
+            HostedPartition partition = node.partitions().require(request.getTopic(), request.getPartition(), node.nodeId());
+            partition.requireLeader(node.nodeId(), true, request.getCurrentLeaderEpoch());
+            EpochEndOffset end = partition.log().endOffsetForEpoch(request.getLeaderEpoch());
+            response.onNext(OffsetForLeaderEpochResponse.newBuilder()
+                    .setLeaderEpoch(end.epoch())
+                    .setEndOffset(end.endOffset())
                     .build());
             response.onCompleted();
         } catch (RuntimeException e) {
@@ -146,8 +197,10 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
                 case EARLIEST -> answer.setOffset(partition.log().logStartOffset());
                 case LATEST -> answer.setOffset(partition.highWatermark());
                 case TIMESTAMP -> {
-                    Optional<TimestampOffset> found = partition.log().offsetForTimestamp(request.getTimestampMs());
-                    answer.setOffset(found.map(TimestampOffset::offset).orElse(partition.highWatermark()));
+                    long hw = partition.highWatermark();
+                    Optional<TimestampOffset> found = partition.log().offsetForTimestamp(request.getTimestampMs())
+                            .filter(f -> f.offset() < hw); // uncommitted records are not there yet for clients
+                    answer.setOffset(found.map(TimestampOffset::offset).orElse(hw));
                     found.ifPresent(f -> answer.setTimestampMs(f.timestamp()));
                 }
                 case MAX_TIMESTAMP -> {
@@ -171,7 +224,8 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
      */
     FetchResponse read(HostedPartition partition, long offset, int maxBytes) {
         long highWatermark = partition.highWatermark();
-        LogReadResult result = partition.log().read(offset, maxBytes, fetchBuffers::take);
+        // Consumers see only committed batches: those below the high watermark.
+        LogReadResult result = partition.log().read(offset, maxBytes, fetchBuffers::take, highWatermark);
         return FetchResponse.newBuilder()
                 .setBatches(UnsafeByteOperations.unsafeWrap(result.batches()))
                 .setHighWatermark(highWatermark)

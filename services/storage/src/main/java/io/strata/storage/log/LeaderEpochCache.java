@@ -85,22 +85,64 @@ final class LeaderEpochCache {
         return e.isEmpty() ? -1 : e.getLast().epoch();
     }
 
-    /** Records that {@code epoch} starts at {@code startOffset} if it is newer than the latest one. */
+    /**
+     * Records that {@code epoch} starts at {@code startOffset} if it is newer than the latest one.
+     * An entry starting at the same offset goes (Kafka's rule): its epoch wrote nothing, as when a
+     * leader recorded its epoch and lost leadership before its first append.
+     */
     void assign(int epoch, long startOffset) throws IOException {
         if (epoch < 0 || epoch <= latestEpoch()) {
             return;
         }
         List<EpochEntry> next = new ArrayList<>(entries);
+        next.removeIf(e -> e.startOffset() >= startOffset);
         next.add(new EpochEntry(epoch, startOffset));
         store(next);
     }
 
+    /**
+     * Where {@code epoch} ends (Kafka's {@code endOffsetFor}, for OffsetForLeaderEpoch): the largest
+     * epoch {@code <= epoch} in the cache, and the start offset of the next epoch in the cache, or
+     * {@code logEndOffset} when it is the latest. {@code (-1, logStartOffset)} when the cache holds no
+     * epoch {@code <= epoch}. Any thread (reads one snapshot of the entries).
+     */
+    EpochEndOffset endOffsetFor(int epoch, long logStartOffset, long logEndOffset) {
+        List<EpochEntry> e = entries;
+        int floor = -1;
+        while (floor + 1 < e.size() && e.get(floor + 1).epoch() <= epoch) {
+            floor++;
+        }
+        if (floor < 0) {
+            return new EpochEndOffset(-1, logStartOffset);
+        }
+        long endOffset = floor == e.size() - 1 ? logEndOffset : e.get(floor + 1).startOffset();
+        return new EpochEndOffset(e.get(floor).epoch(), Math.min(endOffset, logEndOffset));
+    }
+
+
     /** Drops entries starting at or after {@code endOffset} (the log was truncated there). */
     void truncateFromEnd(long endOffset) throws IOException {
-        List<EpochEntry> next = new ArrayList<>(entries);
-        if (next.removeIf(e -> e.startOffset() >= endOffset)) {
-            store(next);
+        if (dropFrom(endOffset)) {
+            persist();
         }
+    }
+
+    /**
+     * As {@link #truncateFromEnd}, in memory only, so that a truncation can change the entries in
+     * the same step as the log end readers see; returns whether any went. {@link #persist} follows.
+     */
+    boolean dropFrom(long endOffset) {
+        List<EpochEntry> next = new ArrayList<>(entries);
+        if (!next.removeIf(e -> e.startOffset() >= endOffset)) {
+            return false;
+        }
+        entries = List.copyOf(next);
+        return true;
+    }
+
+    /** Rewrites the file with the current entries. */
+    void persist() throws IOException {
+        store(entries);
     }
 
     /**

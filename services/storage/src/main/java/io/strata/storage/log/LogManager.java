@@ -28,21 +28,25 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.ToLongFunction;
 
 /**
  * The partition logs of one storage node, spread over one or more log directories. Each log dir
- * holds partition directories {@code <topic>-<partition>} and a
- * {@code recovery-point-offset-checkpoint} ({@link RecoveryPointCheckpoint}).
+ * holds partition directories {@code <topic>-<partition>}, a
+ * {@code recovery-point-offset-checkpoint} and a {@code replication-offset-checkpoint} (the
+ * high watermarks), both {@link OffsetCheckpoint}s, and, between a clean shutdown and the next
+ * startup, the empty marker file {@value #CLEAN_SHUTDOWN_FILE}.
  *
  * <p>Lifecycle: construct, {@link #startup()} (opens and recovers every partition found, then
  * starts the background tasks), use, {@link #close()} (clean shutdown: everything fsynced, the
- * checkpoints say "recover nothing").
+ * checkpoints say "recover nothing", the marker written).
  *
  * <p>Background tasks, on one scheduler thread: fsync of rolled segments (submitted by the logs),
- * a rewrite of a dir's checkpoint whenever a log's recovery point advanced (coalesced: at most
- * one pending per dir), retention every 30 s, the {@code flush.ms} check every 100 ms, a
- * checkpoint of all recovery points every 60 s, and the removal of idle producers' state every
- * 10 minutes. Thread-safe.
+ * a rewrite of a dir's recovery-point checkpoint whenever a log's recovery point advanced
+ * (coalesced: at most one pending per dir), retention every 30 s, the {@code flush.ms} check
+ * every 100 ms, a checkpoint of all recovery points and high watermarks every 60 s, and the
+ * removal of idle producers' state every 10 minutes. A truncation rewrites its dir's checkpoints
+ * on the truncating thread. Thread-safe.
  */
 public final class LogManager implements AutoCloseable {
 
@@ -53,6 +57,8 @@ public final class LogManager implements AutoCloseable {
     static final long PRODUCER_EXPIRATION_CHECK_INTERVAL_MS = 600_000;
     /** Kafka's default {@code producer.id.expiration.ms}: one day. */
     public static final long DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000L;
+    /** Written in each log dir at the end of a clean {@link #close()}, deleted by {@link #startup()}. */
+    static final String CLEAN_SHUTDOWN_FILE = ".strata-clean-shutdown";
     private static final String DELETE_DIR_SUFFIX = "-delete";
     private static final System.Logger LOG = System.getLogger(LogManager.class.getName());
 
@@ -65,8 +71,22 @@ public final class LogManager implements AutoCloseable {
     private final Map<Path, Object> checkpointLocks = new HashMap<>();
     private final Map<Path, AtomicBoolean> checkpointPending = new HashMap<>();
     private final Object lifecycleLock = new Object();
+    private final PartitionLog.CheckpointListener checkpointListener = new PartitionLog.CheckpointListener() {
+        @Override
+        public void recoveryPointAdvanced(PartitionLog log) {
+            LogManager.this.recoveryPointAdvanced(log);
+        }
+
+        @Override
+        public void truncated(PartitionLog log) {
+            if (logs.get(log.topicPartition()) == log) {
+                writeCheckpoints(log.dir().getParent());
+            }
+        }
+    };
     private volatile boolean started;
     private volatile boolean closed;
+    private volatile boolean uncleanShutdown;
 
     /** Creates the log dirs if missing; logs found at startup use {@link LogConfig#defaults()} until configured. */
     public LogManager(List<Path> logDirs, Clock clock) {
@@ -89,8 +109,11 @@ public final class LogManager implements AutoCloseable {
         this(logDirs, clock, defaultConfig, producerIdExpirationMs, newScheduler());
     }
 
-    /** With the scheduler injected (tests stop it to simulate a crash). */
-    LogManager(List<Path> logDirs, Clock clock, LogConfig defaultConfig, long producerIdExpirationMs,
+    /**
+     * As {@link #LogManager(List, Clock, LogConfig, long)}, on the caller's scheduler (one thread is
+     * enough; tests stop it to simulate a crash). {@link #close()} shuts it down.
+     */
+    public LogManager(List<Path> logDirs, Clock clock, LogConfig defaultConfig, long producerIdExpirationMs,
                ScheduledExecutorService scheduler) {
         if (producerIdExpirationMs < 1) {
             throw new IllegalArgumentException("producer id expiration must be >= 1 ms, got " + producerIdExpirationMs);
@@ -144,6 +167,8 @@ public final class LogManager implements AutoCloseable {
      * Opens every partition directory of every log dir and recovers it from its checkpointed
      * recovery point (in parallel, one task per partition), removes directories left by
      * interrupted deletions, then starts the background tasks. Returns when recovery is done.
+     * Notes whether the previous run shut down cleanly ({@link #recoveredFromUncleanShutdown()})
+     * and deletes the clean-shutdown markers, so that a crash of this run is noticed next time.
      *
      * @throws IllegalStateException when called twice, or a partition is in two log dirs
      * @throws LogStorageException   on an I/O error
@@ -155,9 +180,17 @@ public final class LogManager implements AutoCloseable {
             }
             Map<TopicPartition, Path> found = new LinkedHashMap<>();
             Map<Path, Map<TopicPartition, Long>> recoveryPoints = new HashMap<>();
+            Map<Path, Map<TopicPartition, Long>> highWatermarks = new HashMap<>();
             io(() -> {
                 for (Path logDir : logDirs) {
-                    recoveryPoints.put(logDir, readCheckpoint(logDir));
+                    recoveryPoints.put(logDir, readCheckpoint(logDir.resolve(OffsetCheckpoint.RECOVERY_POINT_FILE)));
+                    highWatermarks.put(logDir, readCheckpoint(logDir.resolve(OffsetCheckpoint.HIGH_WATERMARK_FILE)));
+                    Path marker = logDir.resolve(CLEAN_SHUTDOWN_FILE);
+                    boolean clean = Files.deleteIfExists(marker);
+                    if (clean) {
+                        AtomicFiles.fsyncDirectory(logDir);
+                    }
+                    int partitions = 0;
                     try (DirectoryStream<Path> entries = Files.newDirectoryStream(logDir, Files::isDirectory)) {
                         for (Path p : entries) {
                             String name = p.getFileName().toString();
@@ -169,12 +202,17 @@ public final class LogManager implements AutoCloseable {
                             if (tp.isEmpty()) {
                                 continue;
                             }
+                            partitions++;
                             Path other = found.putIfAbsent(tp.get(), p);
                             if (other != null) {
                                 throw new IllegalStateException("partition " + tp.get() + " is in two log dirs: "
                                         + other + " and " + p);
                             }
                         }
+                    }
+                    if (!clean && partitions > 0) {
+                        uncleanShutdown = true;
+                        LOG.log(System.Logger.Level.WARNING, "{0} was not shut down cleanly", logDir);
                     }
                 }
                 return null;
@@ -185,10 +223,12 @@ public final class LogManager implements AutoCloseable {
                 List<Future<PartitionLog>> opening = new ArrayList<>();
                 for (Map.Entry<TopicPartition, Path> e : found.entrySet()) {
                     Path partitionDir = e.getValue();
-                    long rp = recoveryPoints.get(partitionDir.getParent()).getOrDefault(e.getKey(), 0L);
+                    PartitionLog.Checkpointed checkpointed = new PartitionLog.Checkpointed(
+                            recoveryPoints.get(partitionDir.getParent()).getOrDefault(e.getKey(), 0L),
+                            highWatermarks.get(partitionDir.getParent()).getOrDefault(e.getKey(), 0L));
                     opening.add(pool.submit(() -> PartitionLog.open(partitionDir, e.getKey(),
-                            PartitionMetadataFile.read(partitionDir).orElse(""), defaultConfig, rp, clock, scheduler,
-                            newProducerState(), this::recoveryPointAdvanced)));
+                            PartitionMetadataFile.read(partitionDir).orElse(""), defaultConfig, checkpointed, clock,
+                            scheduler, newProducerState(), checkpointListener)));
                 }
                 List<Throwable> failures = new ArrayList<>();
                 for (Future<PartitionLog> f : opening) {
@@ -225,14 +265,23 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
-    private static Map<TopicPartition, Long> readCheckpoint(Path logDir) {
+    private static Map<TopicPartition, Long> readCheckpoint(Path file) {
         try {
-            return RecoveryPointCheckpoint.read(logDir);
+            return OffsetCheckpoint.read(file);
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "unreadable recovery-point checkpoint in {0}; recovering its"
-                    + " partitions from the start: {1}", logDir, e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "ignoring unreadable checkpoint {0} (recovery from the start, high"
+                    + " watermarks at the log start): {1}", file, e.getMessage());
             return Map.of();
         }
+    }
+
+    /**
+     * Whether {@link #startup()} found a log dir holding partitions but no clean-shutdown marker:
+     * the previous run crashed (or was killed) and recovery checked what it had not fsynced. False
+     * for new or empty log dirs, and before startup.
+     */
+    public boolean recoveredFromUncleanShutdown() {
+        return uncleanShutdown;
     }
 
     /**
@@ -269,8 +318,8 @@ public final class LogManager implements AutoCloseable {
                 Files.createDirectories(partitionDir);
                 PartitionMetadataFile.write(partitionDir, topicId);
                 AtomicFiles.fsyncDirectory(logDir);
-                return PartitionLog.open(partitionDir, tp, topicId, config, 0L, clock, scheduler, newProducerState(),
-                        this::recoveryPointAdvanced);
+                return PartitionLog.open(partitionDir, tp, topicId, config, new PartitionLog.Checkpointed(0L, 0L),
+                        clock, scheduler, newProducerState(), checkpointListener);
             });
             logs.put(tp, log);
             return log;
@@ -321,13 +370,14 @@ public final class LogManager implements AutoCloseable {
                 deleteRecursively(doomed);
                 return null;
             });
-            writeCheckpoint(logDir);
+            writeCheckpoints(logDir);
         }
     }
 
     /**
      * Clean shutdown: stops the background tasks, flushes and closes every log (recovery point =
-     * log end), and writes each log dir's checkpoint, so the next startup recovers nothing.
+     * log end), writes each log dir's checkpoints, so the next startup recovers nothing, and then
+     * the clean-shutdown markers (none when a log failed to close).
      */
     @Override
     public void close() {
@@ -353,27 +403,39 @@ public final class LogManager implements AutoCloseable {
                 }
             }
             for (Path logDir : logDirs) {
-                writeCheckpoint(logDir);
+                writeCheckpoints(logDir);
             }
             if (failure != null) {
                 throw failure;
             }
+            for (Path logDir : logDirs) {
+                try {
+                    AtomicFiles.writeString(logDir.resolve(CLEAN_SHUTDOWN_FILE), "");
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.ERROR, "could not mark " + logDir + " as cleanly shut down", e);
+                }
+            }
         }
     }
 
-    /** Rewrites the recovery-point checkpoint of one log dir from the logs' current values. */
-    void writeCheckpoint(Path logDir) {
+    /** Rewrites both checkpoints of one log dir from the logs' current values. */
+    void writeCheckpoints(Path logDir) {
+        writeCheckpoint(logDir, OffsetCheckpoint.RECOVERY_POINT_FILE, PartitionLog::recoveryPoint);
+        writeCheckpoint(logDir, OffsetCheckpoint.HIGH_WATERMARK_FILE, PartitionLog::highWatermark);
+    }
+
+    private void writeCheckpoint(Path logDir, String fileName, ToLongFunction<PartitionLog> offset) {
         synchronized (checkpointLocks.get(logDir)) {
             Map<TopicPartition, Long> points = new LinkedHashMap<>();
             for (PartitionLog log : logs.values()) {
                 if (log.dir().getParent().equals(logDir)) {
-                    points.put(log.topicPartition(), log.recoveryPoint());
+                    points.put(log.topicPartition(), offset.applyAsLong(log));
                 }
             }
             try {
-                RecoveryPointCheckpoint.write(logDir, points);
+                OffsetCheckpoint.write(logDir.resolve(fileName), points);
             } catch (IOException e) {
-                LOG.log(System.Logger.Level.ERROR, "could not write the recovery-point checkpoint of " + logDir, e);
+                LOG.log(System.Logger.Level.ERROR, "could not write " + fileName + " of " + logDir, e);
             }
         }
     }
@@ -389,7 +451,7 @@ public final class LogManager implements AutoCloseable {
             try {
                 scheduler.execute(() -> {
                     pending.set(false);
-                    writeCheckpoint(logDir);
+                    writeCheckpoint(logDir, OffsetCheckpoint.RECOVERY_POINT_FILE, PartitionLog::recoveryPoint);
                 });
             } catch (RejectedExecutionException e) {
                 pending.set(false); // shutting down: close() writes the checkpoints
@@ -434,7 +496,7 @@ public final class LogManager implements AutoCloseable {
 
     private void checkpointPass() {
         for (Path logDir : logDirs) {
-            writeCheckpoint(logDir);
+            writeCheckpoints(logDir);
         }
     }
 

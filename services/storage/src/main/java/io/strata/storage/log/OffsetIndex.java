@@ -51,6 +51,11 @@ final class OffsetIndex {
                 .map(i -> new OffsetIndex(baseOffset, i));
     }
 
+    /** An in-memory copy of the entries for batches with base offset below {@code offsetLimit}, in no file yet. */
+    OffsetIndex copyBelow(long offsetLimit) {
+        return new OffsetIndex(baseOffset, index.copyPrefix(index.floor(offsetLimit - baseOffset, true) + 1));
+    }
+
     /** The last entry at or before {@code offset}; the segment start when none. */
     OffsetPosition lookup(long offset) {
         int i = index.floor(offset - baseOffset, false);

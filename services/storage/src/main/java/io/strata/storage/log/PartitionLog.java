@@ -26,7 +26,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 
 /**
  * The log of one partition: a directory {@code <topic>-<partition>} of {@link Segment}s, a
@@ -35,13 +34,15 @@ import java.util.function.Consumer;
  * {@link ProducerStateTable}, which every append is checked against. Opened by {@link LogManager}.
  * See {@code DESIGN.md} next to this class for the invariants.
  *
- * <p>Concurrency. One writer at a time: {@link #append}, rolls, {@link #deleteOldSegments},
+ * <p>Concurrency. One writer at a time: {@link #append}, {@link #appendAsFollower}, rolls,
+ * {@link #truncateTo}, {@link #truncateFullyAndStartAt}, {@link #deleteOldSegments},
  * {@link #updateConfig} and {@link #close} serialize on a lock. Readers ({@link #read},
  * {@link #offsetForTimestamp}, the accessors) never take it: they read a volatile snapshot of the
  * log end (offset, segment, byte position) published after each append, find segments in a
  * concurrent skip-list map and use positional reads, so they never block appends nor see a
- * half-written batch. fsyncs run outside the lock, except those asked for by
- * {@code flush.messages}, which run inside the append.
+ * half-written batch. A truncation moves the log end down before it removes any byte and bumps a
+ * counter that readers check after reading, so a read that raced it starts over. fsyncs run
+ * outside the lock, except those asked for by {@code flush.messages}, which run inside the append.
  *
  * <p>Durability. Appends go to the page cache. When a segment rolls, a single background thread
  * fsyncs it and advances the recovery point to the new segment's base offset (Kafka's rule), then
@@ -81,14 +82,42 @@ public final class PartitionLog implements AutoCloseable {
         T run() throws IOException;
     }
 
+    /** The offsets of a log that its {@link LogManager} keeps in the log dir's checkpoint files. */
+    record Checkpointed(long recoveryPoint, long highWatermark) {
+    }
+
+    /** How a log asks its {@link LogManager} to rewrite the checkpoints of its log dir. */
+    interface CheckpointListener {
+        /** The recovery point advanced: rewrite soon (the manager coalesces, in the background). */
+        void recoveryPointAdvanced(PartitionLog log);
+
+        /** The log was truncated: rewrite now, before the log takes appends past its new end. */
+        void truncated(PartitionLog log);
+    }
+
+    /** Thrown inside a read that a truncation raced; the read starts over against the new end. */
+    private static final class TruncatedWhileReading extends RuntimeException {
+        TruncatedWhileReading() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static final TruncatedWhileReading TRUNCATED_WHILE_READING = new TruncatedWhileReading();
+
     private final TopicPartition topicPartition;
     private final Path dir;
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
-    private final Consumer<PartitionLog> onRecoveryPointAdvanced;
+    private final CheckpointListener checkpoints;
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
     private final Set<Segment> pendingDeletes = ConcurrentHashMap.newKeySet();
     private final ReentrantLock lock = new ReentrantLock();
+    /**
+     * Orders the offsets that a truncation lowers (the published end, recovery point and high
+     * watermark, with the truncation counter) against the threads that raise them outside the
+     * writer lock, so that a raise computed before a truncation cannot land after it.
+     */
+    private final Object offsetsGuard = new Object();
     private final AtomicLong recoveryPoint = new AtomicLong();
     private final LeaderEpochCache epochs;
     private final ProducerStateTable producers;
@@ -99,6 +128,12 @@ public final class PartitionLog implements AutoCloseable {
     private volatile long logStartOffset;
     private volatile long segmentsVersion;
     private volatile TimeDirectory timeDirectory;
+    private volatile long highWatermark;
+    /**
+     * Truncations so far, times two; odd while one publishes its new state (a seqlock: readers
+     * start over when it changed during their read). Written under the lock and {@link #offsetsGuard}.
+     */
+    private volatile long truncations;
     private volatile LogStorageException failure;
     private volatile boolean closed;
     private volatile long lastFlushMs;
@@ -111,7 +146,7 @@ public final class PartitionLog implements AutoCloseable {
 
     private PartitionLog(Path dir, TopicPartition topicPartition, String topicId, LogConfig config, Clock clock,
                          ScheduledExecutorService scheduler, LeaderEpochCache epochs, ProducerStateTable producers,
-                         Consumer<PartitionLog> onRecoveryPointAdvanced) {
+                         CheckpointListener checkpoints) {
         this.dir = dir;
         this.producers = producers;
         this.producerSnapshots = new ProducerSnapshots(dir);
@@ -121,7 +156,7 @@ public final class PartitionLog implements AutoCloseable {
         this.clock = clock;
         this.scheduler = scheduler;
         this.epochs = epochs;
-        this.onRecoveryPointAdvanced = onRecoveryPointAdvanced;
+        this.checkpoints = checkpoints;
     }
 
     /**
@@ -130,16 +165,17 @@ public final class PartitionLog implements AutoCloseable {
      * from there on batches are checked and a torn or corrupt tail is cut (see
      * {@link Segment#recover}). Leftover {@code .deleted}, {@code .tmp} and orphan index files are
      * removed. Then the producer state is loaded from the newest snapshot at or below the log end
-     * and the batches after it.
+     * and the batches after it. The checkpointed high watermark is clamped to the recovered
+     * {@code [logStartOffset, logEndOffset]}.
      *
-     * @param producers               the partition's (empty) producer state, filled here
-     * @param onRecoveryPointAdvanced called after the recovery point advanced (a rolled segment was
-     *                                fsynced in the background, or a flush), so that the
-     *                                checkpoint gets rewritten
+     * @param checkpointed the offsets from the log dir's checkpoints (0 when missing)
+     * @param producers    the partition's (empty) producer state, filled here
+     * @param checkpoints  told when the checkpointed offsets changed (a rolled segment was fsynced in
+     *                     the background, a flush, a truncation), so that the files get rewritten
      */
     static PartitionLog open(Path dir, TopicPartition topicPartition, String topicId, LogConfig config,
-                             long recoveryPoint, Clock clock, ScheduledExecutorService scheduler,
-                             ProducerStateTable producers, Consumer<PartitionLog> onRecoveryPointAdvanced)
+                             Checkpointed checkpointed, Clock clock, ScheduledExecutorService scheduler,
+                             ProducerStateTable producers, CheckpointListener checkpoints)
             throws IOException {
         Files.createDirectories(dir);
         TreeSet<Long> bases = cleanDirectory(dir);
@@ -152,9 +188,10 @@ public final class PartitionLog implements AutoCloseable {
             epochs = LeaderEpochCache.empty(dir);
         }
         PartitionLog log = new PartitionLog(dir, topicPartition, topicId, config, clock, scheduler, epochs, producers,
-                onRecoveryPointAdvanced);
+                checkpoints);
         try {
-            log.load(bases, recoveryPoint);
+            log.load(bases, checkpointed.recoveryPoint());
+            log.highWatermark = Math.clamp(checkpointed.highWatermark(), log.logStartOffset, log.nextOffset);
         } catch (IOException | RuntimeException e) {
             for (Segment s : log.segments.values()) {
                 closeQuietly(s);
@@ -242,8 +279,7 @@ public final class PartitionLog implements AutoCloseable {
                 }
             }
             active = previous;
-            long firstTimestamp = active.firstBatchMaxTimestamp();
-            active.setRollBaseMs(firstTimestamp >= 0 ? Math.min(firstTimestamp, now) : now);
+            restartRollClock(now);
             recovery = new RecoveryResult(recovered, validated, truncated);
             if (validated > 0 || truncated > 0) {
                 LOG.log(System.Logger.Level.INFO, "{0}: recovered {1} segments from offset {2}: validated {3} bytes,"
@@ -260,17 +296,24 @@ public final class PartitionLog implements AutoCloseable {
         loadProducerState();
     }
 
+    /** Writer, when recovery or a truncation made a segment active: {@code segment.ms} counts from its first batch. */
+    private void restartRollClock(long now) throws IOException {
+        long firstTimestamp = active.firstBatchMaxTimestamp();
+        active.setRollBaseMs(firstTimestamp >= 0 ? Math.min(firstTimestamp, now) : now);
+    }
+
     /**
      * Rebuilds the producer state as of the log end: the newest snapshot at or below it, then the
      * headers of the batches after it. A roll or a clean close leaves a snapshot, so this reads at
      * most the tail since the last one; without a usable snapshot, the whole log (headers only).
+     * Snapshots past the log end are deleted (a truncation, or a crash, cut their batches).
      */
     private void loadProducerState() throws IOException {
         producerSnapshots.deleteBelow(logStartOffset);
         Optional<ProducerSnapshots.Loaded> snapshot = producerSnapshots.loadLatest(nextOffset);
         long from = logStartOffset;
+        producers.load(snapshot.isPresent() ? snapshot.get().entries() : List.of());
         if (snapshot.isPresent()) {
-            producers.load(snapshot.get().entries());
             from = Math.max(from, snapshot.get().offset());
         }
         for (Segment s : segments.tailMap(segments.floorKey(from), true).values()) {
@@ -327,51 +370,114 @@ public final class PartitionLog implements AutoCloseable {
         try {
             ensureWritable();
             LogConfig c = config;
-            long offsets = 0;
-            long maxTimestamp = Segment.NO_TIMESTAMP;
-            int batches = 0;
-            for (int p = start; p < limit; ) {
-                int size = limit - p < RecordBatch.HEADER_SIZE ? -1 : RecordBatch.sizeInBytes(buf, p);
-                if (size < RecordBatch.HEADER_SIZE || size > limit - p) {
-                    throw new IllegalArgumentException("no whole batch at byte " + (p - start) + " of the append");
-                }
-                if (RecordBatch.magic(buf, p) != RecordBatch.MAGIC || RecordBatch.lastOffsetDelta(buf, p) < 0) {
-                    throw new IllegalArgumentException("malformed batch header at byte " + (p - start));
-                }
-                offsets += RecordBatch.lastOffsetDelta(buf, p) + 1L;
-                maxTimestamp = Math.max(maxTimestamp, RecordBatch.maxTimestamp(buf, p));
-                batches++;
-                p += size;
-            }
-            if (batches == 0) {
-                throw new IllegalArgumentException("append without batches");
-            }
+            Scanned scanned = scan(buf, start, limit);
             Optional<List<SequencedBatch>> originals = producers.check(buf, start, limit);
             if (originals.isPresent()) {
                 validatedBatches.position(limit);
                 return LogAppendInfo.duplicateOf(originals.get(), logStartOffset);
             }
             long first = nextOffset;
-            long last = first + offsets - 1;
-            int bytes = limit - start;
+            long last = first + scanned.offsets() - 1;
             io(() -> {
-                maybeRoll(c, bytes, last);
+                maybeRoll(c, limit - start, last);
                 active.append(buf, first, leaderEpoch, clock.millis());
                 epochs.assign(leaderEpoch, first);
                 return null;
             });
-            producers.onAppended(buf, start, limit);
-            nextOffset = last + 1;
-            end = new LogEnd(nextOffset, active, active.size());
-            validatedBatches.position(limit);
-            unflushedMessages += offsets;
-            if (unflushedMessages >= c.flushMessages()) {
-                flush();
-            }
-            return new LogAppendInfo(first, last, maxTimestamp, batches, logStartOffset, false);
+            return appended(validatedBatches, buf, start, c, first, last, scanned);
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Appends batches a follower fetched from its leader, keeping the base offsets and leader
+     * epochs in their headers (nothing is stamped): the first batch must start at the log end and
+     * each next one right after the previous one's last offset. Rolls, indexes and
+     * {@code flush.messages} as {@link #append}; each batch's leader epoch that is newer than the
+     * latest goes into the leader-epoch checkpoint at the batch's base offset. The producer state
+     * records the idempotent batches without checking their sequences (the leader did), so it
+     * stays what the leader's is and a producer's retry is still recognised after a failover.
+     * Consumes {@code validatedBatches} (its position moves to its limit).
+     *
+     * @throws IllegalArgumentException     when the buffer is not a sequence of whole batches with magic 2
+     * @throws NonContiguousAppendException when the batches do not follow on from the log end or from
+     *                                      each other (nothing is written)
+     * @throws LogStorageException          on an I/O error, now or earlier (sticky), or when closed
+     */
+    public LogAppendInfo appendAsFollower(ByteBuffer validatedBatches) {
+        ByteBuffer buf = validatedBatches.duplicate();
+        int start = buf.position();
+        int limit = buf.limit();
+        lock.lock();
+        try {
+            ensureWritable();
+            LogConfig c = config;
+            Scanned scanned = scan(buf, start, limit);
+            long first = nextOffset;
+            long expected = first;
+            for (int p = start; p < limit; p += RecordBatch.sizeInBytes(buf, p)) {
+                long base = RecordBatch.baseOffset(buf, p);
+                if (base != expected) {
+                    throw new NonContiguousAppendException(topicPartition, expected, base);
+                }
+                expected = RecordBatch.nextOffset(buf, p);
+            }
+            long last = expected - 1;
+            io(() -> {
+                maybeRoll(c, limit - start, last);
+                active.appendStamped(buf, clock.millis());
+                for (int p = start; p < limit; p += RecordBatch.sizeInBytes(buf, p)) {
+                    epochs.assign(RecordBatch.partitionLeaderEpoch(buf, p), RecordBatch.baseOffset(buf, p));
+                }
+                return null;
+            });
+            return appended(validatedBatches, buf, start, c, first, last, scanned);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Offsets, max timestamp and count of the batches of an append. */
+    private record Scanned(long offsets, long maxTimestamp, int batches) {
+    }
+
+    /** Checks that {@code [start, limit)} holds whole batches with magic 2 and sums them up. */
+    private static Scanned scan(ByteBuffer buf, int start, int limit) {
+        long offsets = 0;
+        long maxTimestamp = Segment.NO_TIMESTAMP;
+        int batches = 0;
+        for (int p = start; p < limit; ) {
+            int size = limit - p < RecordBatch.HEADER_SIZE ? -1 : RecordBatch.sizeInBytes(buf, p);
+            if (size < RecordBatch.HEADER_SIZE || size > limit - p) {
+                throw new IllegalArgumentException("no whole batch at byte " + (p - start) + " of the append");
+            }
+            if (RecordBatch.magic(buf, p) != RecordBatch.MAGIC || RecordBatch.lastOffsetDelta(buf, p) < 0) {
+                throw new IllegalArgumentException("malformed batch header at byte " + (p - start));
+            }
+            offsets += RecordBatch.lastOffsetDelta(buf, p) + 1L;
+            maxTimestamp = Math.max(maxTimestamp, RecordBatch.maxTimestamp(buf, p));
+            batches++;
+            p += size;
+        }
+        if (batches == 0) {
+            throw new IllegalArgumentException("append without batches");
+        }
+        return new Scanned(offsets, maxTimestamp, batches);
+    }
+
+    /** Writer, after the bytes of an append are written: producer state, the published end, flush policy. */
+    private LogAppendInfo appended(ByteBuffer validatedBatches, ByteBuffer buf, int start, LogConfig c, long first,
+                                   long last, Scanned scanned) {
+        producers.onAppended(buf, start, buf.limit());
+        nextOffset = last + 1;
+        end = new LogEnd(nextOffset, active, active.size());
+        validatedBatches.position(buf.limit());
+        unflushedMessages += scanned.offsets();
+        if (unflushedMessages >= c.flushMessages()) {
+            flush();
+        }
+        return new LogAppendInfo(first, last, scanned.maxTimestamp(), scanned.batches(), logStartOffset, false);
     }
 
     private void maybeRoll(LogConfig c, int bytes, long lastOffset) throws IOException {
@@ -401,8 +507,9 @@ public final class PartitionLog implements AutoCloseable {
         segmentsVersion++;
         timeDirectory = null;
         end = new LogEnd(base, s, 0);
+        long generation = truncations;
         try {
-            scheduler.execute(() -> flushRolled(base, producerState));
+            scheduler.execute(() -> flushRolled(base, producerState, generation));
         } catch (RejectedExecutionException e) {
             LOG.log(System.Logger.Level.DEBUG, "scheduler stopped; roll of {0} at {1} not flushed in the background",
                     topicPartition, base);
@@ -411,15 +518,23 @@ public final class PartitionLog implements AutoCloseable {
 
     /**
      * Scheduler thread: writes the producer snapshot taken at the roll, fsyncs the segments below
-     * {@code newActiveBase}, then advances the recovery point there.
+     * {@code newActiveBase}, then advances the recovery point there. Unless a truncation came
+     * after the roll ({@code generation} is its count then): its batches may be gone, so the
+     * snapshot is deleted again (the truncation deleted those it found) and the point stays.
      */
-    private void flushRolled(long newActiveBase, List<ProducerStateEntry> producerState) {
+    private void flushRolled(long newActiveBase, List<ProducerStateEntry> producerState, long generation) {
         if (closed || failure != null) {
             return;
         }
         try {
-            producerSnapshots.write(newActiveBase, producerState);
-            forceAll(segmentsFromRecoveryPoint().headMap(newActiveBase, false).values());
+            if (truncations == generation) {
+                producerSnapshots.write(newActiveBase, producerState);
+            }
+            if (truncations != generation) {
+                Files.deleteIfExists(ProducerSnapshots.file(dir, newActiveBase));
+                return;
+            }
+            forceAll(segmentsFromRecoveryPoint().headMap(newActiveBase, false).values(), generation);
             AtomicFiles.fsyncDirectory(dir);
         } catch (IOException e) {
             if (!closed) {
@@ -427,8 +542,9 @@ public final class PartitionLog implements AutoCloseable {
             }
             return;
         }
-        advanceRecoveryPoint(newActiveBase);
-        onRecoveryPointAdvanced.accept(this);
+        if (advanceRecoveryPoint(newActiveBase, generation)) {
+            checkpoints.recoveryPointAdvanced(this);
+        }
     }
 
     /**
@@ -437,11 +553,13 @@ public final class PartitionLog implements AutoCloseable {
      */
     public void flush() {
         long target;
+        long generation;
         List<Segment> toSync;
         lock.lock();
         try {
             ensureWritable();
             target = nextOffset;
+            generation = truncations;
             io(() -> {
                 active.writeActiveIndexes(true);
                 return null;
@@ -453,11 +571,12 @@ public final class PartitionLog implements AutoCloseable {
             lock.unlock();
         }
         io(() -> {
-            forceAll(toSync);
+            forceAll(toSync, generation);
             return null;
         });
-        advanceRecoveryPoint(target);
-        onRecoveryPointAdvanced.accept(this);
+        if (advanceRecoveryPoint(target, generation)) {
+            checkpoints.recoveryPointAdvanced(this);
+        }
     }
 
     /** Scheduler thread: flushes when {@code flush.ms} passed since the last flush and something is unflushed. */
@@ -469,12 +588,17 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    private void forceAll(Iterable<Segment> toSync) throws IOException {
+    /**
+     * Fsyncs {@code toSync}. An error on a segment deleted since, or after a truncation came since
+     * the caller took {@code generation} (it replaces index files and cuts logs), is no failure:
+     * the caller then does not advance the recovery point, so nothing claims those bytes durable.
+     */
+    private void forceAll(Iterable<Segment> toSync, long generation) throws IOException {
         for (Segment s : toSync) {
             try {
                 s.force();
             } catch (IOException e) {
-                if (!s.isDeleted()) {
+                if (!s.isDeleted() && truncations == generation) {
                     throw e;
                 }
             }
@@ -487,8 +611,19 @@ public final class PartitionLog implements AutoCloseable {
         return from == null ? segments : segments.tailMap(from, true);
     }
 
-    private void advanceRecoveryPoint(long offset) {
-        recoveryPoint.accumulateAndGet(offset, Math::max);
+    /**
+     * Raises the recovery point to {@code offset}, fsynced up to there, unless a truncation came
+     * since the caller took {@code generation}: the bytes it fsynced may be gone. Returns whether
+     * the point could be raised.
+     */
+    private boolean advanceRecoveryPoint(long offset, long generation) {
+        synchronized (offsetsGuard) {
+            if (truncations != generation) {
+                return false;
+            }
+            recoveryPoint.accumulateAndGet(offset, Math::max);
+            return true;
+        }
     }
 
     /**
@@ -510,12 +645,44 @@ public final class PartitionLog implements AutoCloseable {
      * zeroing of a fresh heap array; the result is valid only until the caller reuses the buffer.
      */
     public LogReadResult read(long offset, int maxBytes, IntFunction<ByteBuffer> buffers) throws OffsetOutOfRangeException {
+        return read(offset, maxBytes, buffers, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #read(long, int, IntFunction)}, returning only batches whose base offset is below
+     * {@code maxOffset}: the high watermark for a consumer, which on a leader is always a batch
+     * boundary, so exactly the committed batches. The batch that contains {@code offset} comes
+     * first, as ever; when {@code offset} is at or past {@code maxOffset} (and within the log) the
+     * result is empty.
+     *
+     * @throws OffsetOutOfRangeException when {@code offset} is outside {@code [logStartOffset, logEndOffset]}
+     * @throws LogStorageException       on an I/O error or when the log is closed
+     */
+    public LogReadResult read(long offset, int maxBytes, IntFunction<ByteBuffer> buffers, long maxOffset)
+            throws OffsetOutOfRangeException {
+        for (;;) {
+            long generation = truncationCount();
+            try {
+                LogReadResult r = readOnce(offset, maxBytes, buffers, maxOffset, generation);
+                if (truncations == generation) {
+                    return r;
+                }
+            } catch (OffsetOutOfRangeException | TruncatedWhileReading e) {
+                if (truncations == generation) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private LogReadResult readOnce(long offset, int maxBytes, IntFunction<ByteBuffer> buffers, long maxOffset,
+                                   long generation) {
         LogEnd e = end;
         long start = logStartOffset;
         if (offset < start || offset > e.offset()) {
             throw outOfRange(offset, start, e.offset());
         }
-        if (offset == e.offset()) {
+        if (offset == e.offset() || offset >= maxOffset) {
             return new LogReadResult(ByteBuffer.allocate(0), offset, start, e.offset());
         }
         Map.Entry<Long, Segment> entry = segments.floorEntry(offset);
@@ -525,11 +692,11 @@ public final class PartitionLog implements AutoCloseable {
             try {
                 int position = s.locate(offset, limit);
                 if (position >= 0) {
-                    Segment.Chunk chunk = s.read(position, limit, maxBytes, buffers);
+                    Segment.Chunk chunk = s.read(position, limit, maxBytes, buffers, maxOffset);
                     return new LogReadResult(chunk.batches(), chunk.nextOffset(), start, e.offset());
                 }
             } catch (IOException ex) {
-                throw readFailure(s, offset, ex);
+                throw readFailure(s, offset, ex, generation);
             }
             if (s == e.segment()) {
                 break;
@@ -575,9 +742,228 @@ public final class PartitionLog implements AutoCloseable {
         return epochs.entries();
     }
 
-    /** The latest leader epoch that appended, or -1. */
+    /** The latest leader epoch in the leader-epoch checkpoint (that appended, or was assigned), or -1 when none. */
     public int latestEpoch() {
         return epochs.latestEpoch();
+    }
+
+    /**
+     * Where leader epoch {@code epoch} ends in this log (OffsetForLeaderEpoch): the largest epoch
+     * {@code <= epoch} that the leader-epoch checkpoint knows, with the start offset of the next
+     * known epoch, or the log end offset when it is the latest; {@code (-1, logStartOffset)} when
+     * none is known. Any thread.
+     */
+    public EpochEndOffset endOffsetForEpoch(int epoch) {
+        for (;;) {
+            long generation = truncationCount();
+            LogEnd e = end;
+            EpochEndOffset answer = epochs.endOffsetFor(epoch, logStartOffset, e.offset());
+            if (truncations == generation) {
+                return answer;
+            }
+        }
+    }
+
+    /**
+     * Records that leader epoch {@code epoch} starts at {@code startOffset}, the log end, before
+     * anything is appended in it (a new leader does this, as Kafka's makeLeader), so that
+     * {@link #endOffsetForEpoch} answers for it from the start. Persisted at once. A no-op when
+     * {@code epoch} is not above {@link #latestEpoch()}. An epoch recorded at the same start offset
+     * before (it wrote nothing) is replaced. As in Kafka, opening the log drops epochs that start at
+     * its end, so an epoch that has no batch yet does not survive a restart: a leader assigns its
+     * epoch each time it becomes leader.
+     *
+     * @throws IllegalArgumentException when {@code startOffset} is past the log end or before the
+     *                                  start of the latest epoch
+     * @throws LogStorageException      on an I/O error, now or earlier (sticky), or when closed
+     */
+    public void assignEpochStartOffset(int epoch, long startOffset) {
+        lock.lock();
+        try {
+            ensureWritable();
+            List<EpochEntry> known = epochs.entries();
+            if (startOffset > nextOffset || (!known.isEmpty() && startOffset < known.getLast().startOffset())) {
+                throw new IllegalArgumentException("epoch " + epoch + " of " + topicPartition + " cannot start at "
+                        + startOffset + ": the log ends at " + nextOffset + " and the latest epoch starts at "
+                        + (known.isEmpty() ? "-" : known.getLast().startOffset()));
+            }
+            io(() -> {
+                epochs.assign(epoch, startOffset);
+                return null;
+            });
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The high watermark: the offset below which every batch is replicated to the in-sync
+     * replicas, so consumers may read below it. Kept by the log so that it survives a restart
+     * (the log dir's {@code replication-offset-checkpoint}); within
+     * {@code [logStartOffset, logEndOffset]}.
+     */
+    public long highWatermark() {
+        return highWatermark;
+    }
+
+    /**
+     * Raises the high watermark to {@code hw}, clamped to {@code [logStartOffset, logEndOffset]}. A
+     * value below the current one is ignored: only a truncation lowers it. Written to the
+     * checkpoint with the manager's periodic checkpoints and at a clean shutdown. Any thread.
+     */
+    public void updateHighWatermark(long hw) {
+        synchronized (offsetsGuard) {
+            long clamped = Math.min(Math.max(hw, logStartOffset), end.offset());
+            if (clamped > highWatermark) {
+                highWatermark = clamped;
+            }
+        }
+    }
+
+    /**
+     * Removes every batch at or above {@code offset}, for a follower whose log diverged from its
+     * leader's; when {@code offset} falls inside a batch, that batch goes too and the log ends at
+     * its base offset (the follower fetches it again). A no-op when {@code offset} is at or past the
+     * log end. Segments above the cut are deleted (renamed, removed after
+     * {@code file.delete.delay.ms}); the segment holding it is cut as recovery cuts a torn tail, and
+     * becomes the active segment; leader epochs starting at or after the new end are dropped; the
+     * producer state is rebuilt as of the new end (the newest snapshot at or below it, then the
+     * batches after it; later snapshots are deleted); the recovery point and the high watermark
+     * come down to the new end when above it, and the log dir's checkpoints are rewritten before
+     * this returns.
+     *
+     * <p>Readers: the log end moves down before any byte goes, and a read that overlapped the move
+     * starts over, so no read returns data past the new end.
+     *
+     * @throws IllegalArgumentException when {@code offset} is below the log start offset (see
+     *                                  {@link #truncateFullyAndStartAt})
+     * @throws LogStorageException      on an I/O error, now or earlier (sticky), or when closed
+     */
+    public void truncateTo(long offset) {
+        lock.lock();
+        try {
+            ensureWritable();
+            if (offset >= nextOffset) {
+                return;
+            }
+            if (offset < logStartOffset) {
+                throw new IllegalArgumentException("cannot truncate " + topicPartition + " to " + offset
+                        + ", below its log start offset " + logStartOffset + ": use truncateFullyAndStartAt");
+            }
+            io(() -> {
+                truncateLocked(offset);
+                return null;
+            });
+            checkpoints.truncated(this);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void truncateLocked(long offset) throws IOException {
+        long before = nextOffset;
+        Segment s = segments.floorEntry(offset).getValue();
+        OffsetPosition cut = s.findBatch(offset, s.size());
+        if (cut == null) {
+            throw new IOException("no batch of " + s + " holds offset " + offset);
+        }
+        List<Segment> doomed = List.copyOf(segments.tailMap(s.baseOffset(), false).values());
+        publishTruncation(new LogEnd(cut.offset(), s, cut.position()), logStartOffset, () -> {
+            for (Segment d : doomed) {
+                segments.remove(d.baseOffset());
+            }
+        });
+        epochs.persist();
+        scheduleDeletion(doomed);
+        active = s;
+        Segment.Recovered r = s.truncateTo(cut.offset());
+        if (r.nextOffset() < cut.offset()) {
+            // The header walk met damage below the cut (past the recovery point): the log ends there.
+            publishTruncation(new LogEnd(r.nextOffset(), s, s.size()), logStartOffset, () -> { });
+            epochs.persist();
+        }
+        nextOffset = r.nextOffset();
+        restartRollClock(clock.millis());
+        loadProducerState();
+        AtomicFiles.fsyncDirectory(dir);
+        LOG.log(System.Logger.Level.INFO, "{0}: truncated from {1} to {2} (asked {3}); deleted {4} segments",
+                topicPartition, before, nextOffset, offset, doomed.size());
+    }
+
+    /**
+     * Deletes every segment and starts the log empty at {@code offset}: log start = log end =
+     * high watermark = recovery point = {@code offset}, no leader epochs, no producer state. For a
+     * follower whose log ends below its leader's log start offset. Concurrent reads of the old
+     * data may fail with {@link OffsetOutOfRangeException}, as reads of segments retention deletes.
+     *
+     * @throws IllegalArgumentException when {@code offset} is negative
+     * @throws LogStorageException      on an I/O error, now or earlier (sticky), or when closed
+     */
+    public void truncateFullyAndStartAt(long offset) {
+        if (offset < 0) {
+            throw new IllegalArgumentException("negative start offset " + offset + " for " + topicPartition);
+        }
+        lock.lock();
+        try {
+            ensureWritable();
+            io(() -> {
+                truncateFullyLocked(offset);
+                return null;
+            });
+            checkpoints.truncated(this);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void truncateFullyLocked(long offset) throws IOException {
+        List<Segment> doomed = List.copyOf(segments.values());
+        scheduleDeletion(doomed); // renames first: the new segment may take an old one's name
+        Segment s = Segment.create(dir, offset, config.indexIntervalBytes(), clock.millis());
+        publishTruncation(new LogEnd(offset, s, 0), offset, () -> {
+            segments.clear();
+            segments.put(offset, s);
+            epochs.dropFrom(Long.MIN_VALUE);
+        });
+        epochs.persist();
+        active = s;
+        nextOffset = offset;
+        producers.load(List.of());
+        producerSnapshots.deleteBelow(Long.MAX_VALUE);
+        AtomicFiles.fsyncDirectory(dir);
+        LOG.log(System.Logger.Level.INFO, "{0}: deleted all {1} segments; the log starts again at {2}",
+                topicPartition, doomed.size(), offset);
+    }
+
+    /**
+     * Writer, before a truncation removes any byte: publishes {@code [start, e)} as the log's range
+     * with {@code segmentChanges} (memory only), the leader epochs starting at or past its end
+     * dropped (in memory; the caller persists them) and the recovery point and high watermark
+     * brought into it, as one step for readers (see {@link #truncations}).
+     */
+    private void publishTruncation(LogEnd e, long start, Runnable segmentChanges) {
+        synchronized (offsetsGuard) {
+            truncations++;
+            segmentChanges.run();
+            epochs.dropFrom(e.offset());
+            logStartOffset = start;
+            end = e;
+            segmentsVersion++;
+            timeDirectory = null;
+            recoveryPoint.set(Math.clamp(recoveryPoint.get(), start, e.offset()));
+            highWatermark = Math.clamp(highWatermark, start, e.offset());
+            truncations++;
+        }
+    }
+
+    /** The truncation count once no truncation is publishing (odd while one is, for a few memory writes). */
+    private long truncationCount() {
+        long g = truncations;
+        while ((g & 1) != 0) {
+            Thread.onSpinWait();
+            g = truncations;
+        }
+        return g;
     }
 
     /** What opening this log had to recover. */
@@ -594,19 +980,33 @@ public final class PartitionLog implements AutoCloseable {
      * timestamps (cached per segment once read), then the time index and a header scan.
      */
     public Optional<TimestampOffset> offsetForTimestamp(long timestampMs) {
+        for (;;) {
+            long generation = truncationCount();
+            try {
+                Optional<TimestampOffset> found = offsetForTimestampOnce(timestampMs, generation);
+                if (truncations == generation) {
+                    return found;
+                }
+            } catch (TruncatedWhileReading e) {
+                // read again against the new end
+            }
+        }
+    }
+
+    private Optional<TimestampOffset> offsetForTimestampOnce(long timestampMs, long generation) {
         LogEnd e = end;
-        TimeDirectory d = timeDirectory();
+        TimeDirectory d = timeDirectory(generation);
         for (int i = d.firstReaching(timestampMs); i < d.sealed().length; i++) {
             Segment s = d.sealed()[i];
-            Optional<TimestampOffset> found = findInSegment(s, timestampMs, s.size());
+            Optional<TimestampOffset> found = findInSegment(s, timestampMs, s.size(), generation);
             if (found.isPresent()) {
                 return found;
             }
         }
         for (Segment s : segmentsAfter(d, e)) {
             int limit = s == e.segment() ? e.position() : s.size();
-            if (maxTimestampOf(s).timestamp() >= timestampMs) {
-                Optional<TimestampOffset> found = findInSegment(s, timestampMs, limit);
+            if (maxTimestampOf(s, generation).timestamp() >= timestampMs) {
+                Optional<TimestampOffset> found = findInSegment(s, timestampMs, limit, generation);
                 if (found.isPresent()) {
                     return found;
                 }
@@ -617,15 +1017,29 @@ public final class PartitionLog implements AutoCloseable {
 
     /** The batch with the largest max timestamp (the first one if several): its max timestamp and base offset. */
     public Optional<TimestampOffset> maxTimestampOffset() {
+        for (;;) {
+            long generation = truncationCount();
+            try {
+                Optional<TimestampOffset> found = maxTimestampOffsetOnce(generation);
+                if (truncations == generation) {
+                    return found;
+                }
+            } catch (TruncatedWhileReading e) {
+                // read again against the new end
+            }
+        }
+    }
+
+    private Optional<TimestampOffset> maxTimestampOffsetOnce(long generation) {
         LogEnd e = end;
-        TimeDirectory d = timeDirectory();
+        TimeDirectory d = timeDirectory(generation);
         TimestampOffset best = Segment.NO_MAX;
         int n = d.sealed().length;
         if (n > 0 && d.runningMax()[n - 1] >= 0) {
-            best = maxTimestampOf(d.sealed()[d.firstReaching(d.runningMax()[n - 1])]);
+            best = maxTimestampOf(d.sealed()[d.firstReaching(d.runningMax()[n - 1])], generation);
         }
         for (Segment s : segmentsAfter(d, e)) {
-            TimestampOffset m = maxTimestampOf(s);
+            TimestampOffset m = maxTimestampOf(s, generation);
             if (m.timestamp() > best.timestamp() && m.offset() < e.offset()) {
                 best = m;
             }
@@ -633,7 +1047,7 @@ public final class PartitionLog implements AutoCloseable {
         return best.timestamp() >= 0 ? Optional.of(best) : Optional.empty();
     }
 
-    private Optional<TimestampOffset> findInSegment(Segment s, long timestampMs, int limit) {
+    private Optional<TimestampOffset> findInSegment(Segment s, long timestampMs, int limit, long generation) {
         if (s.isDeleted()) {
             return Optional.empty();
         }
@@ -643,18 +1057,18 @@ public final class PartitionLog implements AutoCloseable {
             if (s.isDeleted()) {
                 return Optional.empty();
             }
-            throw readFailure(s, -1, ex);
+            throw readFailure(s, -1, ex, generation);
         }
     }
 
-    private TimestampOffset maxTimestampOf(Segment s) {
+    private TimestampOffset maxTimestampOf(Segment s, long generation) {
         try {
             return s.maxTimestamp();
         } catch (IOException ex) {
             if (s.isDeleted()) {
                 return Segment.NO_MAX;
             }
-            throw readFailure(s, -1, ex);
+            throw readFailure(s, -1, ex, generation);
         }
     }
 
@@ -664,7 +1078,7 @@ public final class PartitionLog implements AutoCloseable {
         return List.copyOf(segments.subMap(after, false, e.segment().baseOffset(), true).values());
     }
 
-    private TimeDirectory timeDirectory() {
+    private TimeDirectory timeDirectory(long generation) {
         TimeDirectory d = timeDirectory;
         long version = segmentsVersion;
         if (d != null && d.version() == version) {
@@ -676,7 +1090,7 @@ public final class PartitionLog implements AutoCloseable {
         long[] running = new long[sealed.size()];
         long max = Long.MIN_VALUE;
         for (int i = 0; i < running.length; i++) {
-            max = Math.max(max, maxTimestampOf(sealed.get(i)).timestamp());
+            max = Math.max(max, maxTimestampOf(sealed.get(i), generation).timestamp());
             running[i] = max;
         }
         d = new TimeDirectory(version, sealed.toArray(new Segment[0]), running);
@@ -765,9 +1179,22 @@ public final class PartitionLog implements AutoCloseable {
         logStartOffset = segments.firstKey();
         segmentsVersion++;
         timeDirectory = null;
-        advanceRecoveryPoint(logStartOffset);
+        advanceRecoveryPoint(logStartOffset, truncations);
+        synchronized (offsetsGuard) {
+            highWatermark = Math.max(highWatermark, logStartOffset);
+        }
         epochs.truncateFromStart(logStartOffset);
         producerSnapshots.deleteBelow(logStartOffset);
+        scheduleDeletion(doomed);
+        LOG.log(System.Logger.Level.INFO, "{0}: deleted {1} segments by retention; log start offset now {2}",
+                topicPartition, doomed.size(), logStartOffset);
+    }
+
+    /**
+     * Writer, for segments just removed from the map: renames their files {@code .deleted} and
+     * closes and deletes them after {@code file.delete.delay.ms}, so reads in flight finish.
+     */
+    private void scheduleDeletion(List<Segment> doomed) throws IOException {
         long delayMs = config.fileDeleteDelayMs();
         for (Segment s : doomed) {
             s.markDeleted();
@@ -778,8 +1205,6 @@ public final class PartitionLog implements AutoCloseable {
                 deleteFiles(s);
             }
         }
-        LOG.log(System.Logger.Level.INFO, "{0}: deleted {1} segments by retention; log start offset now {2}",
-                topicPartition, doomed.size(), logStartOffset);
     }
 
     private void deleteFiles(Segment s) {
@@ -829,9 +1254,9 @@ public final class PartitionLog implements AutoCloseable {
             try {
                 if (flush && failure == null) {
                     active.writeActiveIndexes(true);
-                    forceAll(segmentsFromRecoveryPoint().values());
+                    forceAll(segmentsFromRecoveryPoint().values(), truncations);
                     AtomicFiles.fsyncDirectory(dir);
-                    advanceRecoveryPoint(nextOffset);
+                    advanceRecoveryPoint(nextOffset, truncations);
                     producerSnapshots.write(nextOffset, producers.entries());
                 }
             } catch (IOException e) {
@@ -875,7 +1300,15 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    private RuntimeException readFailure(Segment s, long offset, IOException e) {
+    /**
+     * A reader's I/O error: a retry when a truncation came since the read took {@code generation}
+     * (it cut the bytes being read), out of range for a segment that retention deleted, else a
+     * failure of the log.
+     */
+    private RuntimeException readFailure(Segment s, long offset, IOException e, long generation) {
+        if (truncations != generation) {
+            return TRUNCATED_WHILE_READING;
+        }
         if (s.isDeleted() && offset >= 0) {
             return outOfRange(offset, logStartOffset, end.offset());
         }

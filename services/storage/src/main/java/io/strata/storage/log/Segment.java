@@ -21,8 +21,9 @@ import java.util.OptionalLong;
  * zero-padded to 20 digits. Opened through {@link #create} and {@link #open}.
  *
  * <p>Threads. Not thread-safe for writing: the partition's writer (holding
- * {@link PartitionLog}'s write lock) alone calls {@link #append}, {@link #seal},
- * {@link #recover}, {@link #writeActiveIndexes}, {@link #markDeleted} and {@link #close}. Any thread
+ * {@link PartitionLog}'s write lock) alone calls {@link #append}, {@link #appendStamped},
+ * {@link #seal}, {@link #recover}, {@link #truncateTo}, {@link #writeActiveIndexes},
+ * {@link #markDeleted} and {@link #close}. Any thread
  * may call the read side ({@link #locate}, {@link #read}, {@link #findByTimestamp},
  * {@link #maxTimestamp}, {@link #force}): positional reads of the log, bounded by a size the caller
  * got from the log's published end, so readers never see a half-written batch.
@@ -89,6 +90,8 @@ final class Segment {
     interface EpochSink {
         void accept(int epoch, long baseOffset) throws IOException;
     }
+
+    private static final EpochSink NO_EPOCHS = (epoch, baseOffset) -> { };
 
     /** Receives batch headers during a walk: the header starts at index {@code at} of {@code buffer}. */
     @FunctionalInterface
@@ -227,14 +230,25 @@ final class Segment {
      * updates the in-memory indexes. The caller has checked that the batches fit.
      */
     void append(ByteBuffer batches, long firstOffset, int leaderEpoch, long nowMs) throws IOException {
-        int start = batches.position();
-        int end = batches.limit();
         long offset = firstOffset;
-        for (int p = start; p < end; p += RecordBatch.sizeInBytes(batches, p)) {
+        for (int p = batches.position(); p < batches.limit(); p += RecordBatch.sizeInBytes(batches, p)) {
             RecordBatch.setBaseOffset(batches, p, offset);
             RecordBatch.setPartitionLeaderEpoch(batches, p, leaderEpoch);
             offset += RecordBatch.lastOffsetDelta(batches, p) + 1L;
         }
+        appendStamped(batches, nowMs);
+    }
+
+    /**
+     * Appends batches that already carry their base offsets and leader epochs (a follower's copy
+     * of the leader's, or batches {@link #append} stamped): one positional write of
+     * {@code batches} (position to limit), then the in-memory indexes. The caller has checked that
+     * they fit and follow on from {@link #nextOffset()}.
+     */
+    void appendStamped(ByteBuffer batches, long nowMs) throws IOException {
+        int start = batches.position();
+        int end = batches.limit();
+        long offset = nextOffset;
         int filePosition = size;
         SparseIndex.writeFully(log, batches, filePosition);
         dirty = true;
@@ -246,6 +260,7 @@ final class Segment {
             int batchSize = RecordBatch.sizeInBytes(batches, p);
             x.add(RecordBatch.baseOffset(batches, p), RecordBatch.maxTimestamp(batches, p),
                     filePosition + (p - start), batchSize);
+            offset = RecordBatch.nextOffset(batches, p);
             p += batchSize;
         }
         max = x.max;
@@ -302,21 +317,30 @@ final class Segment {
      * by scanning batch headers below {@code limit}; -1 when no batch below {@code limit} has it.
      */
     int locate(long offset, int limit) throws IOException {
+        OffsetPosition batch = findBatch(offset, limit);
+        return batch == null ? -1 : batch.position();
+    }
+
+    /**
+     * The batch below {@code limit} that contains {@code offset}: its base offset and position;
+     * null when there is none. As {@link #locate}.
+     */
+    OffsetPosition findBatch(long offset, int limit) throws IOException {
         OffsetPosition start = indexes().offsets().lookup(offset);
         int pos = start.position() < limit ? start.position() : 0;
         LogScanner scanner = new LogScanner(log, limit, SCAN_WINDOW);
         while (pos < limit) {
             int at = scanner.fetch(pos, RecordBatch.HEADER_SIZE);
             if (at < 0) {
-                return -1;
+                return null;
             }
             ByteBuffer b = scanner.buffer();
             if (RecordBatch.lastOffset(b, at) >= offset) {
-                return pos;
+                return new OffsetPosition(RecordBatch.baseOffset(b, at), pos);
             }
             pos += RecordBatch.sizeInBytes(b, at);
         }
-        return -1;
+        return null;
     }
 
     /**
@@ -341,14 +365,17 @@ final class Segment {
 
     /**
      * Reads whole batches from {@code position} (a batch start) up to {@code limit}: as many as fit
-     * in {@code maxBytes}, and at least the first one whatever its size. {@code buffers} supplies
-     * an empty buffer of exactly the asked size (position 0, limit = size).
+     * in {@code maxBytes}, and at least the first one whatever its size; after the first, only
+     * batches whose base offset is below {@code maxOffset}. {@code buffers} supplies an empty
+     * buffer of exactly the asked size (position 0, limit = size). A file shorter than
+     * {@code limit} (a truncation raced the read) is an {@link IOException}.
      */
-    Chunk read(int position, int limit, int maxBytes, IntFunction<ByteBuffer> buffers) throws IOException {
+    Chunk read(int position, int limit, int maxBytes, IntFunction<ByteBuffer> buffers, long maxOffset)
+            throws IOException {
         int available = limit - position;
         int want = Math.min(available, Math.max(maxBytes, RecordBatch.HEADER_SIZE));
         ByteBuffer buf = buffers.apply(want);
-        if (SparseIndex.readFully(log, buf, position) < RecordBatch.LOG_OVERHEAD) {
+        if (SparseIndex.readFully(log, buf, position) < want) {
             throw new IOException("short read at " + position + " of " + file(LOG_SUFFIX));
         }
         int first = RecordBatch.sizeInBytes(buf, 0);
@@ -362,7 +389,8 @@ final class Segment {
         }
         int p = 0;
         int last = 0;
-        while (p + RecordBatch.LOG_OVERHEAD <= want && p + RecordBatch.sizeInBytes(buf, p) <= want) {
+        while (p + RecordBatch.LOG_OVERHEAD <= want && p + RecordBatch.sizeInBytes(buf, p) <= want
+                && (p == 0 || RecordBatch.baseOffset(buf, p) < maxOffset)) {
             last = p;
             p += RecordBatch.sizeInBytes(buf, p);
         }
@@ -494,13 +522,19 @@ final class Segment {
      * rebuilt for the walked part and the index files rewritten to match.
      */
     Recovered recover(long trustedOffset, EpochSink epochs) throws IOException {
+        return recover(trustedOffset, Long.MAX_VALUE, epochs);
+    }
+
+    /** {@link #recover}, stopping at the last batch boundary at or below {@code stopOffset} and cutting there. */
+    private Recovered recover(long trustedOffset, long stopOffset, EpochSink epochs) throws IOException {
         if (trustedOffset > baseOffset) {
             Optional<OffsetIndex> offsets = OffsetIndex.load(file(INDEX_SUFFIX), baseOffset, size, trustedOffset);
             if (offsets.isPresent()) {
                 OffsetPosition restart = offsets.get().last();
                 Optional<TimeIndex> times = TimeIndex.load(file(TIME_INDEX_SUFFIX), baseOffset, restart.offset());
                 if (times.isPresent()) {
-                    Recovered r = walk(new Indexes(offsets.get(), times.get()), restart, trustedOffset, epochs);
+                    Recovered r = walk(new Indexes(offsets.get(), times.get()), restart, trustedOffset, stopOffset,
+                            epochs);
                     if (r != null) {
                         return r;
                     }
@@ -509,13 +543,42 @@ final class Segment {
                 }
             }
         }
-        return walk(new Indexes(OffsetIndex.inMemory(baseOffset), TimeIndex.inMemory(baseOffset)),
-                new OffsetPosition(baseOffset, 0),
-                trustedOffset, epochs);
+        return walkFromStart(trustedOffset, stopOffset, epochs);
     }
 
-    /** The recovery walk; null when the restart point taken from an index file is not a batch. */
-    private Recovered walk(Indexes ix, OffsetPosition restart, long trustedOffset, EpochSink epochs)
+    private Recovered walkFromStart(long trustedOffset, long stopOffset, EpochSink epochs) throws IOException {
+        return walk(new Indexes(OffsetIndex.inMemory(baseOffset), TimeIndex.inMemory(baseOffset)),
+                new OffsetPosition(baseOffset, 0), trustedOffset, stopOffset, epochs);
+    }
+
+    /**
+     * Writer only: cuts the segment at the last batch boundary at or below {@code offset} (at or
+     * above the base offset) and makes it the active segment, as recovery cuts a torn tail: the
+     * same walk ({@link #walk}) skips by header from the last index entry below the cut, then the
+     * log file is truncated there and fsynced, and the indexes and index files hold exactly the
+     * entries below it. The caller has already hidden the bytes past the cut from readers.
+     */
+    Recovered truncateTo(long offset) throws IOException {
+        Indexes current = indexes();
+        OffsetIndex offsets = current.offsets().copyBelow(offset);
+        Indexes kept = new Indexes(offsets, current.times().copyUpTo(offsets.last().offset()));
+        synchronized (indexLock) {
+            indexes = kept;
+            max = kept.times().last().orElse(NO_MAX);
+        }
+        // A reader may still hold the old index files mapped, and touching a mapping past the end
+        // of a file cut under it faults (SIGBUS): the files are replaced by new ones, never cut.
+        Files.deleteIfExists(file(INDEX_SUFFIX));
+        Files.deleteIfExists(file(TIME_INDEX_SUFFIX));
+        Recovered r = walk(kept, offsets.last(), offset, offset, NO_EPOCHS);
+        return r != null ? r : walkFromStart(offset, offset, NO_EPOCHS);
+    }
+
+    /**
+     * The recovery walk, up to the end of the file or the last batch boundary at or below
+     * {@code stopOffset}; null when the restart point taken from an index is not a batch.
+     */
+    private Recovered walk(Indexes ix, OffsetPosition restart, long trustedOffset, long stopOffset, EpochSink epochs)
             throws IOException {
         int fileSize = size;
         LogScanner scanner = new LogScanner(log, fileSize, RECOVERY_WINDOW);
@@ -545,6 +608,9 @@ final class Segment {
             }
             int batchSize = batchLength + RecordBatch.LOG_OVERHEAD;
             long next = expected + delta + 1;
+            if (problem == null && next > stopOffset) {
+                break;
+            }
             if (problem == null && next > trustedOffset) {
                 at = scanner.fetch(pos, batchSize);
                 b = scanner.buffer();
@@ -571,8 +637,10 @@ final class Segment {
         if (cut > 0) {
             log.truncate(pos);
             log.force(true);
-            LOG.log(System.Logger.Level.WARNING, "recovery of {0}: {1} at byte {2} (offset {3}); cut {4} bytes",
-                    file(LOG_SUFFIX), problem, pos, expected, cut);
+            if (problem != null) {
+                LOG.log(System.Logger.Level.WARNING, "recovery of {0}: {1} at byte {2} (offset {3}); cut {4} bytes",
+                        file(LOG_SUFFIX), problem, pos, expected, cut);
+            }
         }
         size = pos;
         nextOffset = expected;

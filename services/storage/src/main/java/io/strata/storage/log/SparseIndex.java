@@ -125,6 +125,20 @@ final class SparseIndex {
     }
 
     /**
+     * A new in-memory index holding the first {@code n} entries of this one (mapped or in memory),
+     * none of them in a file yet: the next {@link #writeTo} writes the whole file.
+     */
+    SparseIndex copyPrefix(int n) {
+        long[] keys = new long[Math.max(64, n * 2)];
+        int[] values = new int[keys.length];
+        for (int i = 0; i < n; i++) {
+            keys[i] = key(i);
+            values[i] = value(i);
+        }
+        return new SparseIndex(format, baseOffset, new Arrays2(keys, values), n, null);
+    }
+
+    /**
      * Reads only the header and the last entry of an index file, without validating the rest:
      * a cheap way to learn a sealed segment's largest key. Empty when the file is missing, has a
      * bad header or size, or no entries.

@@ -65,6 +65,18 @@ final class TimeIndex {
         return Optional.of(new TimeIndex(baseOffset, kept));
     }
 
+    /**
+     * An in-memory copy of the entries, up to the first whose batch's base offset is past
+     * {@code lastOffset} (as {@link #load}), in no file yet.
+     */
+    TimeIndex copyUpTo(long lastOffset) {
+        int n = 0;
+        while (n < index.count() && baseOffset + index.value(n) <= lastOffset) {
+            n++;
+        }
+        return new TimeIndex(baseOffset, index.copyPrefix(n));
+    }
+
     /** The last entry of a sealed segment's file, read without mapping it; empty when none or invalid. */
     static Optional<TimestampOffset> readLast(Path file, long baseOffset) throws IOException {
         return SparseIndex.readLastEntry(FORMAT, file, baseOffset)

@@ -1,6 +1,7 @@
 package io.strata.storage.partition;
 
 import io.strata.proto.StrataError;
+import io.strata.proto.TopicConfigs;
 import io.strata.proto.v1.AssignmentSnapshot;
 import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.PartitionAssignment;
@@ -10,11 +11,15 @@ import io.strata.storage.log.PartitionLog;
 import io.strata.storage.log.TopicPartition;
 import org.jboss.logging.Logger;
 
+import java.time.Clock;
+import java.util.Collection;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The partitions this node hosts, kept equal to the latest assignment snapshot from
@@ -27,12 +32,21 @@ public final class PartitionRegistry {
     private static final Logger LOG = Logger.getLogger(PartitionRegistry.class);
 
     private final LogManager logManager;
+    private final int localNode;
+    private final Clock clock;
+    private final ScheduledExecutorService timer;
+    private final IsrChangeSender isrChanges;
     private final Map<TopicPartition, HostedPartition> partitions = new ConcurrentHashMap<>();
     private final Set<TopicPartition> strays = new HashSet<>();
     private volatile long appliedRevision = -1;
 
-    public PartitionRegistry(LogManager logManager) {
+    public PartitionRegistry(LogManager logManager, int localNode, Clock clock, ScheduledExecutorService timer,
+                             IsrChangeSender isrChanges) {
         this.logManager = logManager;
+        this.localNode = localNode;
+        this.clock = clock;
+        this.timer = timer;
+        this.isrChanges = isrChanges;
     }
 
     /** Makes the hosted set equal to the snapshot. */
@@ -42,20 +56,25 @@ public final class PartitionRegistry {
             TopicPartition tp = new TopicPartition(a.getState().getTopic(), a.getState().getPartition());
             wanted.add(tp);
             LogConfig config = LogConfig.fromEffective(a.getConfigsMap());
+            int minInsync = minInsyncReplicas(a);
             HostedPartition hosted = partitions.get(tp);
             if (hosted != null && hosted.log().topicId().equals(a.getTopicId())) {
-                hosted.update(a.getState(), config);
+                hosted.update(a.getState(), config, minInsync);
                 continue;
             }
+            if (hosted != null) {
+                hosted.close(); // the topic was deleted and created again under the same name
+            }
             PartitionLog log = logManager.getOrCreateLog(tp, a.getTopicId(), config);
-            partitions.put(tp, new HostedPartition(tp, log, a.getState(), config));
+            partitions.put(tp, new HostedPartition(tp, log, a.getState(), config, minInsync, localNode, clock, timer,
+                    isrChanges));
             LOG.infof("hosting %s (topic id %s, leader %d, epoch %d, log end offset %d)", tp.dirName(), a.getTopicId(),
                     a.getState().getLeader(), a.getState().getLeaderEpoch(), log.logEndOffset());
         }
         for (TopicPartition tp : Set.copyOf(partitions.keySet())) {
             if (!wanted.contains(tp)) {
                 HostedPartition gone = partitions.remove(tp);
-                gone.waiters().signal();
+                gone.close();
                 logManager.deleteLog(tp);
                 LOG.infof("deleted %s: no longer assigned to this node (revision %d)", tp.dirName(), snapshot.getRevision());
             }
@@ -71,6 +90,19 @@ public final class PartitionRegistry {
             }
         }
         appliedRevision = snapshot.getRevision();
+    }
+
+    private static int minInsyncReplicas(PartitionAssignment a) {
+        try {
+            return Math.max(1, Integer.parseInt(a.getConfigsMap().getOrDefault(TopicConfigs.MIN_INSYNC_REPLICAS, "1")));
+        } catch (NumberFormatException e) {
+            return 1; // coordination validates topic configs; a bad value here is not worth failing the snapshot
+        }
+    }
+
+    /** Every hosted partition (a snapshot of the current set). */
+    public Collection<HostedPartition> all() {
+        return List.copyOf(partitions.values());
     }
 
     public Optional<HostedPartition> get(String topic, int partition) {

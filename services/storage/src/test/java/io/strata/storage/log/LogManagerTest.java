@@ -64,7 +64,7 @@ class LogManagerTest {
             assertThat(log.logEndOffset()).isEqualTo(p + 1);
             assertThat(log.topicId()).isEqualTo(Logs.TOPIC_ID);
         }
-        assertThat(Files.readString(a.resolve(RecoveryPointCheckpoint.FILE_NAME)))
+        assertThat(Files.readString(a.resolve(OffsetCheckpoint.RECOVERY_POINT_FILE)))
                 .startsWith("0\n2\n").contains("events 0 1\n");
     }
 
@@ -108,7 +108,7 @@ class LogManagerTest {
 
         assertThat(log.dir()).doesNotExist();
         assertThat(logs.manager.getLog(new TopicPartition("t", 3))).isEmpty();
-        assertThat(Files.readString(root.resolve(RecoveryPointCheckpoint.FILE_NAME))).isEqualTo("0\n1\nt 4 0\n");
+        assertThat(Files.readString(root.resolve(OffsetCheckpoint.RECOVERY_POINT_FILE))).isEqualTo("0\n1\nt 4 0\n");
     }
 
     @Test
@@ -141,6 +141,35 @@ class LogManagerTest {
         opened.clear();
 
         assertThat(start(root).log("t", 0, LogConfig.defaults()).leaderEpochs()).isEqualTo(expected);
+    }
+
+    @Test
+    void aNewLogDirIsACleanStartAndACleanCloseLeavesTheMarkerForTheNextStart() throws Exception {
+        Logs logs = start(root);
+        assertThat(logs.manager.recoveredFromUncleanShutdown()).isFalse();
+        logs.log("t", 0, LogConfig.defaults()).append(TestBatches.batch(2, 10, 1), 0);
+        logs.close();
+        opened.clear();
+        assertThat(root.resolve(LogManager.CLEAN_SHUTDOWN_FILE)).exists();
+
+        Logs reopened = start(root);
+
+        assertThat(reopened.manager.recoveredFromUncleanShutdown()).isFalse();
+        assertThat(root.resolve(LogManager.CLEAN_SHUTDOWN_FILE)).as("deleted at startup").doesNotExist();
+    }
+
+    @Test
+    void aCrashIsReportedAsAnUncleanShutdownByTheNextStart() {
+        Logs logs = start(root);
+        logs.log("t", 0, LogConfig.defaults()).append(TestBatches.batch(2, 10, 1), 0);
+        logs.crash();
+
+        Logs reopened = start(root);
+
+        assertThat(reopened.manager.recoveredFromUncleanShutdown()).isTrue();
+        reopened.close();
+        opened.clear();
+        assertThat(start(root).manager.recoveredFromUncleanShutdown()).isFalse();
     }
 
     @Test

@@ -66,7 +66,7 @@ class RecoveryTest {
 
     private void awaitCheckpoint(long recoveryPoint) {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                assertThat(Files.readString(dir.resolve(RecoveryPointCheckpoint.FILE_NAME)))
+                assertThat(Files.readString(dir.resolve(OffsetCheckpoint.RECOVERY_POINT_FILE)))
                         .isEqualTo("0\n1\nt 0 " + recoveryPoint + "\n"));
     }
 
@@ -81,7 +81,7 @@ class RecoveryTest {
         long end = log.logEndOffset();
         opened.getFirst().close();
 
-        assertThat(Files.readString(dir.resolve(RecoveryPointCheckpoint.FILE_NAME)))
+        assertThat(Files.readString(dir.resolve(OffsetCheckpoint.RECOVERY_POINT_FILE)))
                 .isEqualTo("0\n1\nt 0 " + end + "\n");
         PartitionLog reopened = start().log("t", 0, SMALL_SEGMENTS);
 
@@ -118,7 +118,7 @@ class RecoveryTest {
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             assertThat(log.recoveryPoint()).isEqualTo(activeBase);
-            assertThat(Files.readString(dir.resolve(RecoveryPointCheckpoint.FILE_NAME)))
+            assertThat(Files.readString(dir.resolve(OffsetCheckpoint.RECOVERY_POINT_FILE)))
                     .isEqualTo("0\n1\nt 0 " + activeBase + "\n");
         });
         List<Long> bases = readAllBaseOffsets(log);

@@ -52,6 +52,22 @@ final class TestBatches {
         return b;
     }
 
+    /** {@code batch} as a leader stored it: at {@code baseOffset}, in {@code leaderEpoch} (both outside the CRC). */
+    static ByteBuffer at(ByteBuffer batch, long baseOffset, int leaderEpoch) {
+        RecordBatch.setBaseOffset(batch, batch.position(), baseOffset);
+        RecordBatch.setPartitionLeaderEpoch(batch, batch.position(), leaderEpoch);
+        return batch;
+    }
+
+    /** Leader epochs of the batches in {@code buf} (position to limit). */
+    static java.util.List<Integer> leaderEpochs(ByteBuffer buf) {
+        java.util.List<Integer> epochs = new java.util.ArrayList<>();
+        for (int p = buf.position(); p < buf.limit(); p += RecordBatch.sizeInBytes(buf, p)) {
+            epochs.add(RecordBatch.partitionLeaderEpoch(buf, p));
+        }
+        return epochs;
+    }
+
     /** Several batches back to back in one buffer, ready to append. */
     static ByteBuffer concat(ByteBuffer... batches) {
         int total = 0;

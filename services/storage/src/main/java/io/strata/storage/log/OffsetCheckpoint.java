@@ -9,9 +9,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The per-log-dir {@code recovery-point-offset-checkpoint}: for each partition in the dir, the
- * offset below which everything is known to be fsynced, so recovery after a crash starts there.
- * Kafka's text format, UTF-8, written atomically ({@link AtomicFiles}):
+ * A per-log-dir checkpoint of one offset per partition, in Kafka's text format (UTF-8, written
+ * atomically with {@link AtomicFiles}). Two files use it:
+ * <ul>
+ *   <li>{@value #RECOVERY_POINT_FILE}: the recovery point, below which everything is fsynced, so
+ *       recovery after a crash starts there;</li>
+ *   <li>{@value #HIGH_WATERMARK_FILE}: the high watermark, below which every batch is committed.</li>
+ * </ul>
  *
  * <pre>
  * 0                                  version
@@ -19,27 +23,27 @@ import java.util.Map;
  * &lt;topic&gt; &lt;partition&gt; &lt;offset&gt;      one line per partition
  * </pre>
  *
- * A missing file reads as empty (recover everything); a malformed one is an {@link IOException}
- * that the caller handles the same way, after logging it.
+ * A missing file reads as empty (recover everything; high watermarks at the log start); a
+ * malformed one is an {@link IOException} that the caller handles the same way, after logging it.
  */
-final class RecoveryPointCheckpoint {
+final class OffsetCheckpoint {
 
-    static final String FILE_NAME = "recovery-point-offset-checkpoint";
+    static final String RECOVERY_POINT_FILE = "recovery-point-offset-checkpoint";
+    static final String HIGH_WATERMARK_FILE = "replication-offset-checkpoint";
     static final int VERSION = 0;
 
-    private RecoveryPointCheckpoint() {
+    private OffsetCheckpoint() {
     }
 
-    static void write(Path logDir, Map<TopicPartition, Long> offsets) throws IOException {
+    static void write(Path file, Map<TopicPartition, Long> offsets) throws IOException {
         StringBuilder sb = new StringBuilder(32 + offsets.size() * 32);
         sb.append(VERSION).append('\n').append(offsets.size()).append('\n');
         offsets.forEach((tp, offset) -> sb.append(tp.topic()).append(' ').append(tp.partition()).append(' ')
                 .append(offset).append('\n'));
-        AtomicFiles.writeString(logDir.resolve(FILE_NAME), sb.toString());
+        AtomicFiles.writeString(file, sb.toString());
     }
 
-    static Map<TopicPartition, Long> read(Path logDir) throws IOException {
-        Path file = logDir.resolve(FILE_NAME);
+    static Map<TopicPartition, Long> read(Path file) throws IOException {
         List<String> lines;
         try {
             lines = Files.readAllLines(file);

@@ -1,0 +1,72 @@
+package io.strata.cli.cluster;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What {@code cluster up} plans, and the command lines it runs, without starting anything. */
+@Timeout(10)
+class LocalClusterPlanTest {
+
+    @TempDir
+    Path dir;
+
+    private LocalCluster cluster() {
+        return new LocalCluster(dir, new PrintWriter(Writer.nullWriter()));
+    }
+
+    @Test
+    void aNewClusterHasTwoReplicationControllersBetweenStorageAndIngestion() {
+        ClusterManifest m = cluster().plan(Optional.empty(), new ClusterSize(Optional.empty(), 1, 2, 1), Optional.empty());
+
+        assertThat(m.processes()).extracting(ManagedProcess::name).containsExactly("etcd-1", "coordination-1", "storage-1",
+                "storage-2", "storage-3", "replication-1", "replication-2", "ingestion-1");
+        assertThat(m.ofRole("replication")).allSatisfy(p -> {
+            assertThat(p.ports()).containsOnlyKeys("grpc", "http");
+            assertThat(p.dataDir()).isEqualTo(dir.resolve(p.name()).toString());
+        });
+    }
+
+    @Test
+    void anExistingClusterWithoutReplicationGetsItOnTheNextUpAndKeepsEverythingElse() {
+        ClusterManifest old = cluster().plan(Optional.empty(), new ClusterSize(Optional.of(2), 1, 0, 1), Optional.of(4000L));
+        assertThat(old.ofRole("replication")).isEmpty();
+
+        ClusterManifest next = cluster().plan(Optional.of(old), new ClusterSize(Optional.empty(), 1, 2, 1), Optional.empty());
+
+        assertThat(next.processes()).extracting(ManagedProcess::name).containsExactly("etcd-1", "coordination-1", "storage-1",
+                "storage-2", "replication-1", "replication-2", "ingestion-1");
+        for (ManagedProcess p : old.processes()) {
+            assertThat(next.process(p.name())).isEqualTo(p);
+        }
+        assertThat(next.bootstrap()).isEqualTo(old.bootstrap());
+        assertThat(next.sessionTimeoutMs()).isEqualTo(4000L);
+        assertThat(next.ofRole("replication")).flatExtracting(p -> p.ports().values())
+                .doesNotContainAnyElementsOf(old.processes().stream().flatMap(p -> p.ports().values().stream()).toList());
+    }
+
+    @Test
+    void replicationRunsItsJarWithCoordinationAndItsInstanceId() {
+        RoleCommands commands = new RoleCommands(Path.of("/strata"), Path.of("/jdk/bin/java"), Path.of("/usr/bin/etcd"), List.of("-Xmx256m"));
+        ManagedProcess replication = new ManagedProcess("replication", 2, 0, Map.of("grpc", 7001, "http", 7002),
+                "/d/replication-2", "/d/logs/replication-2.log");
+
+        List<String> c = commands.command(replication, "127.0.0.1:9000,127.0.0.1:9001", "http://127.0.0.1:2379", 4000L);
+
+        assertThat(c.getFirst()).isEqualTo("/jdk/bin/java");
+        assertThat(c).contains("-Xmx256m", "-Dstrata.coordination.endpoints=127.0.0.1:9000,127.0.0.1:9001",
+                "-Dstrata.replication.instance.id=replication-2", "-Dstrata.listeners=127.0.0.1:7001", "-Dquarkus.http.port=7002",
+                "-Dstrata.data.dir=/d/replication-2", "-Dstrata.session.timeout.ms=4000");
+        assertThat(c.subList(c.size() - 2, c.size()))
+                .containsExactly("-jar", "/strata/services/replication/target/quarkus-app/quarkus-run.jar");
+    }
+}

@@ -1,0 +1,331 @@
+package io.strata.replication.controller;
+
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.strata.proto.StrataError;
+import io.strata.proto.TopicNames;
+import io.strata.proto.v1.AlterIsrRequest;
+import io.strata.proto.v1.CampaignRequest;
+import io.strata.proto.v1.ClusterMetadata;
+import io.strata.proto.v1.DescribeTopicRequest;
+import io.strata.proto.v1.ElectPreferredLeadersRequest;
+import io.strata.proto.v1.ElectPreferredLeadersResponse;
+import io.strata.proto.v1.ErrorCode;
+import io.strata.proto.v1.LeadershipEvent;
+import io.strata.proto.v1.ObserveRequest;
+import io.strata.proto.v1.PartitionState;
+import io.strata.proto.v1.RegisterNode;
+import io.strata.proto.v1.TopicDescription;
+import io.strata.proto.v1.TopicMetadata;
+import io.strata.proto.v1.TopicPartition;
+import io.strata.replication.config.ReplicationConfig;
+import io.strata.replication.rules.AlterIsrRules;
+import io.strata.replication.rules.LiveNodes;
+import io.strata.replication.rules.PartitionChange;
+import io.strata.replication.rules.Reconciler;
+import io.strata.replication.rules.RuleViolation;
+import io.strata.replication.rules.TopicPolicy;
+import io.strata.runtime.coordination.CoordinationChannels;
+import io.strata.runtime.coordination.CoordinationSession;
+import io.strata.runtime.coordination.CoordinationWatch;
+import org.jboss.logging.Logger;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One replication instance: its session with coordination (role REPLICATION, so it is visible),
+ * its candidacy in coordination's election {@value #ELECTION} (candidate id = its advertised
+ * {@code host:port}, which is what storage nodes read from Observe to find the active
+ * controller), and, while it leads, an {@link ActiveTerm}. Hot standby: every instance
+ * campaigns; when the Campaign stream ends (leadership lost, coordination gone) the term stops
+ * at once and the instance campaigns again after {@link #RECAMPAIGN_MS}. It also observes the
+ * election, so a standby can name the active instance in its NOT_CONTROLLER refusals.
+ *
+ * <p>Thread-safe; the term is swapped under {@code this}.
+ */
+public final class ReplicationController implements AutoCloseable {
+
+    public static final String ELECTION = "replication";
+    static final long RECAMPAIGN_MS = 500;
+    private static final Logger LOG = Logger.getLogger(ReplicationController.class);
+
+    private final CoordinationChannels channels;
+    private final ReplicationConfig config;
+    private final String candidateId;
+    private final ScheduledExecutorService scheduler;
+    private final CoordinationSession session;
+    private final CoordinationWatch<LeadershipEvent> observation;
+    private volatile String observedLeader = "";
+    private volatile ClientCallStreamObserver<CampaignRequest> campaign;
+    private ActiveTerm term;
+    private volatile boolean closed;
+
+    /**
+     * @param candidateId this instance's advertised {@code host:port}
+     * @param instanceId  its registration id (default: {@code candidateId})
+     */
+    public ReplicationController(CoordinationChannels channels, ReplicationConfig config, String candidateId, String instanceId) {
+        this.channels = channels;
+        this.config = config;
+        this.candidateId = candidateId;
+        AtomicInteger threads = new AtomicInteger();
+        this.scheduler = Executors.newScheduledThreadPool(2, r -> {
+            Thread t = new Thread(r, "strata-replication-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        int colon = candidateId.lastIndexOf(':');
+        this.session = new CoordinationSession(channels, scheduler, RegisterNode.newBuilder()
+                .setRole(io.strata.proto.v1.NodeRole.REPLICATION)
+                .setInstanceId(instanceId)
+                .setHost(colon > 0 ? candidateId.substring(0, colon) : candidateId)
+                .setPort(colon > 0 ? Integer.parseInt(candidateId.substring(colon + 1)) : 0)
+                .setSessionTimeoutMs(config.sessionTimeoutMs())
+                .setReady(true)
+                .build(), "replication " + instanceId);
+        this.observation = new CoordinationWatch<>(channels, scheduler, "replication election observer",
+                (stub, o) -> stub.observe(ObserveRequest.newBuilder().setElection(ELECTION).build(), o),
+                event -> observedLeader = event.getLeaderId());
+    }
+
+    public void start() {
+        session.start();
+        observation.start();
+        campaign();
+        LOG.infof("replication instance %s campaigns in election '%s'", candidateId, ELECTION);
+    }
+
+    /** This instance's candidate id: its advertised {@code host:port}. */
+    public String candidateId() {
+        return candidateId;
+    }
+
+    /** Whether this instance is the active controller now. */
+    public synchronized boolean isActive() {
+        return term != null;
+    }
+
+    /** Registered with coordination. */
+    public boolean registered() {
+        return session.registered();
+    }
+
+    private void campaign() {
+        if (closed) {
+            return;
+        }
+        CampaignRequest request = CampaignRequest.newBuilder().setElection(ELECTION).setCandidateId(candidateId)
+                .setSessionTimeoutMs(config.sessionTimeoutMs()).build();
+        try {
+            channels.stub().campaign(request, new ClientResponseObserver<CampaignRequest, LeadershipEvent>() {
+                @Override
+                public void beforeStart(ClientCallStreamObserver<CampaignRequest> call) {
+                    campaign = call;
+                }
+
+                @Override
+                public void onNext(LeadershipEvent event) {
+                    if (event.getLeaderId().equals(candidateId)) {
+                        activate(event.getTerm());
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    if (Status.fromThrowable(t).getCode() == Status.Code.UNAVAILABLE) {
+                        channels.failed();
+                    }
+                    campaignEnded("the campaign failed: " + t.getMessage());
+                }
+
+                @Override
+                public void onCompleted() {
+                    campaignEnded("the campaign ended (leadership lost)");
+                }
+            });
+        } catch (RuntimeException e) {
+            campaignEnded("the campaign could not start: " + e.getMessage());
+        }
+    }
+
+    private synchronized void activate(long electionTerm) {
+        if (closed) {
+            return;
+        }
+        if (term != null) {
+            term.stop();
+        }
+        term = new ActiveTerm(electionTerm, channels, scheduler, config);
+        term.start();
+        LOG.infof("replication instance %s is the active controller (election term %d)", candidateId, electionTerm);
+    }
+
+    private void campaignEnded(String why) {
+        synchronized (this) {
+            if (term != null) {
+                term.stop();
+                term = null;
+                LOG.warnf("replication instance %s stopped controlling: %s", candidateId, why);
+            }
+        }
+        if (closed) {
+            return;
+        }
+        LOG.debugf("replication instance %s: %s; campaigning again in %d ms", candidateId, why, RECAMPAIGN_MS);
+        try {
+            scheduler.schedule(this::campaign, RECAMPAIGN_MS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.debugf("not campaigning again: shutting down");
+        }
+    }
+
+    private synchronized ActiveTerm activeTerm() {
+        if (term == null) {
+            String leader = observedLeader;
+            Metadata trailers = new Metadata();
+            boolean known = !leader.isEmpty() && !leader.equals(candidateId);
+            if (known) {
+                trailers.put(StrataError.LEADER_KEY, leader);
+            }
+            throw StrataError.exception(ErrorCode.NOT_CONTROLLER, "replication instance " + candidateId + " is a standby; "
+                    + (known ? "the active controller is " + leader : "no active controller is known yet; retry"), trailers);
+        }
+        return term;
+    }
+
+    private static ClusterMetadata snapshotOf(ActiveTerm t) {
+        ClusterMetadata snapshot = t.latest();
+        if (snapshot == null) {
+            throw StrataError.exception(ErrorCode.METADATA_UNAVAILABLE, "the controller has just been elected and has no cluster"
+                    + " metadata yet; retry shortly");
+        }
+        return snapshot;
+    }
+
+    /**
+     * AlterIsr: checks the request, reads the partition's current state and effective config
+     * (DescribeTopic), applies {@link AlterIsrRules} with the live nodes of the newest snapshot,
+     * and writes the result with compare-and-set. Completes with the stored state or the refusal.
+     */
+    public CompletableFuture<PartitionState> alterIsr(AlterIsrRequest request) {
+        try {
+            AlterIsrRules.checkShape(request);
+            ActiveTerm t = activeTerm();
+            LiveNodes nodes = LiveNodes.of(snapshotOf(t).getNodesList());
+            return CoordinationCalls.<TopicDescription>call(channels,
+                            (stub, o) -> stub.describeTopic(DescribeTopicRequest.newBuilder().setName(request.getTopic()).build(), o))
+                    .thenCompose(topic -> {
+                        PartitionState current = topic.getPartitionsList().stream()
+                                .filter(p -> p.getPartition() == request.getPartition()).findFirst()
+                                .orElseThrow(() -> StrataError.exception(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '"
+                                        + request.getTopic() + "' has no partition " + request.getPartition()));
+                        PartitionState next = AlterIsrRules.apply(request, current, TopicPolicy.of(topic.getConfigsMap()), nodes);
+                        if (next.equals(current)) {
+                            return CompletableFuture.completedFuture(current);
+                        }
+                        return t.writer().write(new PartitionChange(request.getTopic(), current, next,
+                                "AlterIsr by leader " + request.getLeaderId()));
+                    });
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * ElectPreferredLeaders: moves the named partitions' (all when none is named) leadership to
+     * their preferred replica where {@link io.strata.replication.rules.PartitionRules#preferLeader}
+     * allows, on the newest snapshot. Completes with the partitions whose leader changed.
+     */
+    public CompletableFuture<ElectPreferredLeadersResponse> electPreferredLeaders(ElectPreferredLeadersRequest request) {
+        try {
+            Set<TopicPartition> named = new HashSet<>();
+            for (TopicPartition tp : request.getPartitionsList()) {
+                String error = TopicNames.validate(tp.getTopic());
+                if (error != null) {
+                    throw StrataError.exception(ErrorCode.INVALID_REQUEST, "partitions: " + error);
+                }
+                if (tp.getPartition() < 0) {
+                    throw StrataError.exception(ErrorCode.INVALID_REQUEST, "partitions: partition must be >= 0, got "
+                            + tp.getPartition() + " for topic " + tp.getTopic());
+                }
+                named.add(tp);
+            }
+            ActiveTerm t = activeTerm();
+            ClusterMetadata snapshot = snapshotOf(t);
+            for (TopicPartition tp : named) {
+                boolean exists = snapshot.getTopicsList().stream().filter(topic -> topic.getName().equals(tp.getTopic()))
+                        .map(TopicMetadata::getPartitionsCount).anyMatch(n -> tp.getPartition() < n);
+                if (!exists) {
+                    throw StrataError.exception(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "no partition " + tp.getTopic() + "-"
+                            + tp.getPartition());
+                }
+            }
+            List<PartitionChange> changes = Reconciler.reconcile(snapshot, tp -> named.isEmpty() || named.contains(tp)).stream()
+                    .filter(c -> c.leaderChanged() && c.after().getReplicasCount() > 0 && c.after().getLeader() == c.after().getReplicas(0))
+                    .filter(c -> named.isEmpty() || named.contains(TopicPartition.newBuilder().setTopic(c.topic())
+                            .setPartition(c.partition()).build()))
+                    .toList();
+            List<CompletableFuture<Optional<PartitionState>>> writes = changes.stream()
+                    .map(c -> t.writer().write(c).handle((stored, error) -> Optional.ofNullable(error == null ? stored : null)))
+                    .toList();
+            return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).thenApply(done -> {
+                ElectPreferredLeadersResponse.Builder answer = ElectPreferredLeadersResponse.newBuilder();
+                writes.forEach(w -> w.join().ifPresent(answer::addElected));
+                return answer.build();
+            });
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Leaves: stops the term, withdraws the candidacy (cancelling the Campaign stream makes
+     * coordination revoke its lease, so a standby takes over at once) and ends the session.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        synchronized (this) {
+            if (term != null) {
+                term.stop();
+                term = null;
+            }
+        }
+        ClientCallStreamObserver<CampaignRequest> c = campaign;
+        if (c != null) {
+            c.cancel("replication instance closing", null);
+        }
+        observation.close();
+        session.close();
+        scheduler.shutdownNow();
+    }
+
+    /** For refusals: {@link RuleViolation} to its status. */
+    public static RuntimeException toStatus(Throwable failure) {
+        Throwable f = failure;
+        while ((f instanceof java.util.concurrent.CompletionException || f instanceof java.util.concurrent.ExecutionException)
+                && f.getCause() != null) {
+            f = f.getCause();
+        }
+        if (f instanceof RuleViolation v) {
+            return StrataError.exception(v.code(), v.getMessage());
+        }
+        if (f instanceof io.grpc.StatusRuntimeException s) {
+            return s;
+        }
+        LOG.errorf(f, "replication call failed");
+        return StrataError.exception(ErrorCode.INTERNAL_ERROR, "the replication controller failed: "
+                + (f.getMessage() == null ? "no detail" : f.getMessage()) + " (see its log)");
+    }
+}
