@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -49,7 +50,10 @@ import java.util.concurrent.locks.LockSupport;
  *       mode: a silent death, found only when its session times out);</li>
  *   <li>polls {@code DescribeTopic} every {@code --poll-ms} until it names another leader ("leader
  *       seen"), and waits for the first acknowledgement that arrives at least {@code --grace-ms}
- *       after t0 ("write accepted": only a new leader can acknowledge an acks=all record then);</li>
+ *       after t0 ("write accepted": only a new leader can acknowledge an acks=all record then); once
+ *       the new leader is seen, a fresh producer sends one record too ("fresh producer's write"):
+ *       the running producer cannot move on while its request to a frozen leader is unanswered
+ *       (until {@code request.timeout.ms} + 5 s), a new client goes to the new leader at once;</li>
  *   <li>brings the node back: {@code bin/strata cluster start NODE --dir DIR} after a kill, SIGCONT
  *       after a freeze (once both instants above are known), and waits until the ISR is full again
  *       (a frozen node that does not rejoin is killed and started, and that is reported).</li>
@@ -192,11 +196,14 @@ public final class FailoverBench {
      * @param leaderSeenMs  when DescribeTopic first named another leader
      * @param writeMs       when the first acknowledgement after the grace arrived
      * @param ackGapMs      from the last acknowledgement before the signal to that one: the outage as the producer saw it
+     * @param probeMs       when a fresh producer, created once the new leader was seen, had its first record acknowledged:
+     *                      the new leader accepting writes, without the running producer's wait for its request to the
+     *                      old leader to time out
      * @param rejoinMs      from the restart (kill) or SIGCONT (stop) to a full ISR again
      * @param rejoined      false when a frozen node did not rejoin and had to be killed and started
      */
     record Round(Mode mode, int round, int oldLeader, int newLeader, double leaderSeenMs, double writeMs, double ackGapMs,
-                 long firstOffset, long failedRecords, double rejoinMs, boolean rejoined) {
+                 double probeMs, long firstOffset, long failedRecords, double rejoinMs, boolean rejoined) {
     }
 
     private final Options options;
@@ -324,27 +331,36 @@ public final class FailoverBench {
                 .orElseThrow(() -> new IllegalStateException("storage node " + oldLeader + " (pid " + process.pid() + ") is not running"));
         long failedBefore = watch.errors();
 
-        long t0 = System.nanoTime();
-        watch.arm(t0 + TimeUnit.MILLISECONDS.toNanos(options.graceMs()));
+        long t0;
         if (mode == Mode.KILL) {
-            handle.destroyForcibly();
+            t0 = System.nanoTime();
+            watch.arm(t0 + TimeUnit.MILLISECONDS.toNanos(options.graceMs()));
+            handle.destroyForcibly();   // kill(2) with SIGKILL from this thread: t0 is the signal
         } else {
+            // kill -STOP runs as a child process, which takes milliseconds to start: t0 is when the
+            // node is seen stopped, so that its last answers do not count as the new leader's
             signal("STOP", process.pid());
+            awaitStopped(process.pid());
+            t0 = System.nanoTime();
+            watch.arm(t0 + TimeUnit.MILLISECONDS.toNanos(options.graceMs()));
         }
         long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(options.roundTimeoutMs());
         long seenNanos = 0;
         int newLeader = -1;
-        while (System.nanoTime() < deadline && (seenNanos == 0 || watch.firstAfterNanos() == 0)) {
+        CompletableFuture<Long> probe = null;
+        while (System.nanoTime() < deadline && (seenNanos == 0 || watch.firstAfterNanos() == 0 || !probe.isDone())) {
             if (seenNanos == 0) {
                 Optional<PartitionInfo> p = describe();
                 long now = System.nanoTime();
                 if (p.isPresent() && p.get().leader() != null && p.get().leader() != oldLeader) {
                     seenNanos = now;
                     newLeader = p.get().leader();
+                    probe = probe(cluster(), deadline);
                 }
             }
             Thread.sleep(options.pollMs());
         }
+        long probeNanos = probe != null && probe.isDone() && !probe.isCompletedExceptionally() ? probe.join() : 0;
         long writeNanos = watch.firstAfterNanos();
         long lastBefore = watch.lastBeforeNanos();
         long offset = watch.firstAfterOffset();
@@ -375,7 +391,36 @@ public final class FailoverBench {
         double rejoinMs = (System.nanoTime() - back) / 1e6;
         return new Round(mode, round, oldLeader, newLeader, seenNanos == 0 ? -1 : (seenNanos - t0) / 1e6,
                 writeNanos == 0 ? -1 : (writeNanos - t0) / 1e6, writeNanos == 0 || lastBefore == 0 ? -1 : (writeNanos - lastBefore) / 1e6,
-                offset, watch.errors() - failedBefore, rejoinMs, rejoined);
+                probeNanos == 0 ? -1 : (probeNanos - t0) / 1e6, offset, watch.errors() - failedBefore, rejoinMs, rejoined);
+    }
+
+    /**
+     * A fresh producer (same config) that sends one record and completes with the nanoTime of its
+     * acknowledgement; closed on a virtual thread once done or at {@code deadlineNanos}.
+     */
+    private CompletableFuture<Long> probe(ClusterFile cluster, long deadlineNanos) {
+        CompletableFuture<Long> acked = new CompletableFuture<>();
+        Thread.ofVirtual().name("failover-bench-probe").start(() -> {
+            try (StrataProducer<byte[], byte[]> p = new StrataProducer<>(producerConfig(cluster), new ByteArraySerializer(),
+                    new ByteArraySerializer())) {
+                p.send(new ProducerRecord<>(options.topic(), 0, null, new byte[options.recordSize()]))
+                        .whenComplete((md, error) -> {
+                            if (error != null) {
+                                acked.completeExceptionally(error);
+                            } else {
+                                acked.complete(System.nanoTime());
+                            }
+                        });
+                acked.get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (Exception e) {
+                acked.completeExceptionally(e);
+            }
+        });
+        return acked;
+    }
+
+    private ClusterFile cluster() throws IOException {
+        return ClusterFile.read(options.clusterDir());
     }
 
     private void createTopic() {
@@ -424,6 +469,21 @@ public final class FailoverBench {
         }
     }
 
+    /** Waits (at most 5 s) until /proc says the process is stopped (state T). */
+    private static void awaitStopped(long pid) throws Exception {
+        Path stat = Path.of("/proc", Long.toString(pid), "stat");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            String text = Files.readString(stat);
+            String state = text.substring(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3);
+            if (state.equals("T")) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        throw new IllegalStateException("pid " + pid + " not stopped 5 s after SIGSTOP");
+    }
+
     private static void signal(String signal, long pid) throws Exception {
         Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
         if (kill.waitFor() != 0) {
@@ -439,8 +499,9 @@ public final class FailoverBench {
 
     private String line(Round r) {
         return String.format(Locale.ROOT, "%s round %2d: leader %d -> %s; new leader seen %s, first write accepted %s (producer gap %s,"
-                        + " offset %d, failed records %d); ISR full again %.1f s after %s%s", r.mode().label, r.round(), r.oldLeader(),
-                r.newLeader() < 0 ? "?" : Integer.toString(r.newLeader()), ms(r.leaderSeenMs()), ms(r.writeMs()), ms(r.ackGapMs()),
+                        + " fresh producer's write %s, offset %d, failed records %d); ISR full again %.1f s after %s%s", r.mode().label,
+                r.round(), r.oldLeader(), r.newLeader() < 0 ? "?" : Integer.toString(r.newLeader()), ms(r.leaderSeenMs()), ms(r.writeMs()),
+                ms(r.ackGapMs()), ms(r.probeMs()),
                 r.firstOffset(), r.failedRecords(), r.rejoinMs() / 1000, r.mode() == Mode.KILL ? "the restart" : "SIGCONT",
                 r.rejoined() ? "" : " (did NOT rejoin by itself: killed and started)");
     }
@@ -454,33 +515,39 @@ public final class FailoverBench {
                 + " load average %s%n", options.sessionTimeoutMs(), targetMs, Runtime.getRuntime().availableProcessors(), loadAverage());
         System.out.println();
         System.out.println("| how the leader dies | rounds | write accepted p50 ms | max ms | target ≤ " + targetMs + " ms | new leader seen p50 ms"
-                + " | max ms | producer gap p50 ms | max ms | not seen | failed records |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+                + " | max ms | fresh producer's write p50 ms | max ms | producer gap p50 ms | max ms | not seen | failed records |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (Mode mode : options.modes()) {
             List<Round> rs = rounds.stream().filter(r -> r.mode() == mode).toList();
             long[] write = nanos(rs.stream().mapToDouble(Round::writeMs).toArray());
             long[] seen = nanos(rs.stream().mapToDouble(Round::leaderSeenMs).toArray());
             long[] gap = nanos(rs.stream().mapToDouble(Round::ackGapMs).toArray());
+            long[] probe = nanos(rs.stream().mapToDouble(Round::probeMs).toArray());
             long missing = rs.stream().filter(r -> r.writeMs() < 0 || r.leaderSeenMs() < 0).count();
             long failed = rs.stream().mapToLong(Round::failedRecords).sum();
             boolean met = missing == 0 && write.length > 0 && write[write.length - 1] / 1e6 <= targetMs;
-            System.out.printf(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %d | %d |%n", mode.label, rs.size(), p50(write),
-                    max(write), met ? "met" : "MISSED", p50(seen), max(seen), p50(gap), max(gap), missing, failed);
+            System.out.printf(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %d |%n", mode.label, rs.size(),
+                    p50(write), max(write), met ? "met" : "MISSED", p50(seen), max(seen), p50(probe), max(probe), p50(gap), max(gap),
+                    missing, failed);
             ObjectNode r = JSON.createObjectNode().put("bench", "failover").put("measurement", "summary").put("mode", mode.key)
                     .put("rounds", rs.size()).put("session_timeout_ms", options.sessionTimeoutMs()).put("target_ms", targetMs)
                     .put("write_p50_ms", p50Ms(write)).put("write_max_ms", maxMs(write)).put("leader_seen_p50_ms", p50Ms(seen))
-                    .put("leader_seen_max_ms", maxMs(seen)).put("gap_p50_ms", p50Ms(gap)).put("gap_max_ms", maxMs(gap))
+                    .put("leader_seen_max_ms", maxMs(seen)).put("fresh_write_p50_ms", p50Ms(probe)).put("fresh_write_max_ms", maxMs(probe))
+                    .put("gap_p50_ms", p50Ms(gap)).put("gap_max_ms", maxMs(gap))
                     .put("not_seen", missing).put("failed_records", failed).put("met", met);
             results.add(r);
         }
         System.out.println();
         System.out.println("write accepted = first acks=all acknowledgement received >= " + options.graceMs() + " ms after the signal;"
                 + " new leader seen = first DescribeTopic (polled every " + options.pollMs() + " ms) naming another leader;"
-                + " producer gap = last acknowledgement before the signal to that first one after it.");
+                + " fresh producer's write = a new producer, created when the new leader was seen, has its first record acknowledged"
+                + " (the new leader accepting writes, without the running producer's wait for its request to the old leader);"
+                + " producer gap = last acknowledgement before the signal to the running producer's first one after it.");
         for (Round r : rounds) {
             results.add(JSON.createObjectNode().put("bench", "failover").put("measurement", "round").put("mode", r.mode().key)
                     .put("round", r.round()).put("old_leader", r.oldLeader()).put("new_leader", r.newLeader())
                     .put("leader_seen_ms", round(r.leaderSeenMs())).put("write_ms", round(r.writeMs())).put("gap_ms", round(r.ackGapMs()))
+                    .put("fresh_write_ms", round(r.probeMs()))
                     .put("first_offset", r.firstOffset()).put("failed_records", r.failedRecords()).put("rejoin_ms", round(r.rejoinMs()))
                     .put("rejoined", r.rejoined()));
         }

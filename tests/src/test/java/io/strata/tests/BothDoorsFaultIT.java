@@ -155,8 +155,8 @@ class BothDoorsFaultIT {
      * instance: the records the dead instance had already forwarded would be written a second
      * time under the new instance's producer id, which the leaders' idempotence cannot tell. The
      * publish fails as "outcome unknown" instead, and the CLI reports those lines as failed.
-     * Deterministic here: storage-2 is down, so the Publish waits for its partitions after the
-     * others' records were written.
+     * Deterministic here: storage-2 is down and the topic has one replica per partition, so the
+     * Publish waits for storage-2's partitions after the others' records were written.
      */
     @Test
     @Order(2)
@@ -164,7 +164,10 @@ class BothDoorsFaultIT {
         String topic = "failover";
         Cli.Result up = cluster.cluster("up", "--ingestion-nodes", "2");
         assertThat(up.exitCode()).as(up.stderr()).isZero();
-        assertThat(strata("topic", "create", topic, "--partitions", Integer.toString(PARTITIONS)).exitCode()).isZero();
+        // One replica per partition: storage-2's partitions must stay unavailable while it is down (with replicas they
+        // would fail over, and the Publish would finish before its ingestion instance dies).
+        assertThat(strata("topic", "create", topic, "--partitions", Integer.toString(PARTITIONS), "--replication-factor", "1")
+                .exitCode()).isZero();
         LocalClusterDir.signal(cluster.pid("storage", 2), "KILL");
         Thread.sleep(1000);
         // IngestionPublisher starts with the first endpoint coordination lists.

@@ -64,6 +64,11 @@ public class ReplicationNode {
         }
     }
 
+    /** The controller, empty before start; never throws (metrics read it). */
+    public java.util.Optional<ReplicationController> controllerIfStarted() {
+        return java.util.Optional.ofNullable(controller);
+    }
+
     /** The controller; UNAVAILABLE before start. */
     public ReplicationController controller() {
         ReplicationController c = controller;

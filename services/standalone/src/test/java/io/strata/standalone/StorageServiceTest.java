@@ -17,9 +17,13 @@ import io.strata.proto.v1.FetchResponse;
 import io.strata.proto.v1.InitProducerIdRequest;
 import io.strata.proto.v1.InitProducerIdResponse;
 import io.strata.proto.v1.ListOffsetsRequest;
+import io.strata.proto.v1.OffsetForLeaderEpochRequest;
+import io.strata.proto.v1.OffsetForLeaderEpochResponse;
 import io.strata.proto.v1.OffsetSpec;
 import io.strata.proto.v1.ProduceRequest;
 import io.strata.proto.v1.ProduceResponse;
+import io.strata.proto.v1.ReplicaFetchRequest;
+import io.strata.proto.v1.ReplicaFetchResponse;
 import io.strata.proto.v1.StorageGrpc;
 import io.strata.records.Compression;
 import io.strata.records.Record;
@@ -348,5 +352,110 @@ class StorageServiceTest {
         assertThat(storage.listOffsets(q.setSpec(OffsetSpec.TIMESTAMP).setTimestampMs(9_000).build()).getOffset()).isEqualTo(2);
         assertThatThrownBy(() -> storage.listOffsets(q.setSpec(OffsetSpec.OFFSET_SPEC_UNSPECIFIED).build()))
                 .isInstanceOf(StatusRuntimeException.class);
+    }
+
+    @Test
+    void offsetForLeaderEpochAnswersWhereAnEpochEndsAndRefusesBadAndStaleRequests() {
+        String topic = newTopic(1);
+        produce(topic, batch(Compression.NONE, "a", "b", "c"));
+        OffsetForLeaderEpochRequest.Builder q = OffsetForLeaderEpochRequest.newBuilder().setTopic(topic).setPartition(0)
+                .setCurrentLeaderEpoch(0);
+        OffsetForLeaderEpochResponse latest = storage.offsetForLeaderEpoch(q.setLeaderEpoch(0).build());
+        assertThat(latest.getLeaderEpoch()).isZero();
+        assertThat(latest.getEndOffset()).isEqualTo(3);
+        assertThat(reasonOf(() -> storage.offsetForLeaderEpoch(q.setLeaderEpoch(0).setCurrentLeaderEpoch(-1).build())))
+                .isEqualTo(ErrorCode.FENCED_LEADER_EPOCH);
+        assertThat(reasonOf(() -> storage.offsetForLeaderEpoch(q.setCurrentLeaderEpoch(7).build())))
+                .isEqualTo(ErrorCode.UNKNOWN_LEADER_EPOCH);
+        assertThat(reasonOf(() -> storage.offsetForLeaderEpoch(q.setTopic("").setCurrentLeaderEpoch(0).build())))
+                .isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(reasonOf(() -> storage.offsetForLeaderEpoch(q.setTopic("no-such-topic").build())))
+                .isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    }
+
+    @Test
+    void replicaFetchStreamsStoredBatchesAndAnswersEachPartitionsErrorsInBand() throws Exception {
+        String topic = newTopic(1);
+        produce(topic, batch(Compression.NONE, "a", "b"));
+        ReplicaFetchRequest.Builder q = ReplicaFetchRequest.newBuilder().setReplicaId(storageNode.nodeId()).setTopic(topic)
+                .setPartition(0).setLeaderEpoch(0).setMaxWaitMs(0);
+        List<ReplicaFetchResponse> answers = replicaFetch(
+                q.setFetchOffset(0).setCorrelationId(1).build(),
+                q.setFetchOffset(99).setCorrelationId(2).build(),
+                q.setFetchOffset(0).setLeaderEpoch(-3).setCorrelationId(3).build(),
+                q.setLeaderEpoch(0).setReplicaId(42).setCorrelationId(4).build(),
+                q.setReplicaId(storageNode.nodeId()).setTopic("no-such-topic").setCorrelationId(5).build());
+        assertThat(answers).extracting(ReplicaFetchResponse::getCorrelationId).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L);
+        for (ReplicaFetchResponse a : answers) {
+            switch ((int) a.getCorrelationId()) {
+                case 1 -> {
+                    assertThat(a.getError()).isEqualTo(ErrorCode.ERROR_CODE_UNSPECIFIED);
+                    assertThat(RecordBatches.decode(a.getBatches().asReadOnlyByteBuffer())).hasSize(2);
+                    assertThat(a.getNextOffset()).isEqualTo(2);
+                    assertThat(a.getHighWatermark()).isEqualTo(2);
+                }
+                case 2 -> assertThat(a.getError()).isEqualTo(ErrorCode.OFFSET_OUT_OF_RANGE);
+                case 3 -> assertThat(a.getError()).isEqualTo(ErrorCode.FENCED_LEADER_EPOCH);
+                case 4 -> assertThat(a.getError()).isEqualTo(ErrorCode.INELIGIBLE_REPLICA);
+                case 5 -> assertThat(a.getError()).isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+                default -> throw new AssertionError(a);
+            }
+            assertThat(a.getErrorMessage().isEmpty()).isEqualTo(a.getError() == ErrorCode.ERROR_CODE_UNSPECIFIED);
+        }
+    }
+
+    @Test
+    void aMalformedReplicaFetchRequestFailsTheStreamWithInvalidArgument() throws Exception {
+        CompletableFuture<Throwable> failed = new CompletableFuture<>();
+        StreamObserver<ReplicaFetchRequest> requests = StorageGrpc.newStub(channel).replicaFetch(new StreamObserver<>() {
+            public void onNext(ReplicaFetchResponse v) {
+            }
+
+            public void onError(Throwable t) {
+                failed.complete(t);
+            }
+
+            public void onCompleted() {
+                failed.complete(null);
+            }
+        });
+        requests.onNext(ReplicaFetchRequest.newBuilder().setReplicaId(1).setTopic("t").setFetchOffset(-1).build());
+        Throwable t = failed.get(10, TimeUnit.SECONDS);
+        assertThat(StrataError.reasonOf(t)).contains(ErrorCode.INVALID_REQUEST);
+        assertThat(Status.fromThrowable(t).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    }
+
+    @Test
+    void acksAllOnASingleReplicaIsAnsweredAtOnceAndConsumersSeeOnlyCommittedRecords() {
+        String topic = newTopic(1);
+        ProduceResponse r = produce(topic, batch(Compression.NONE, "x", "y"));
+        assertThat(r.getLastOffset()).isEqualTo(1);
+        FetchResponse f = storage.fetch(FetchRequest.newBuilder().setTopic(topic).setPartition(0).setOffset(0).build());
+        assertThat(f.getHighWatermark()).isEqualTo(2);
+        assertThat(RecordBatches.decode(f.getBatches().asReadOnlyByteBuffer())).hasSize(2);
+    }
+
+    /** Sends the requests on one ReplicaFetch stream and collects one answer per request. */
+    private List<ReplicaFetchResponse> replicaFetch(ReplicaFetchRequest... requests) throws Exception {
+        List<ReplicaFetchResponse> answers = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch all = new CountDownLatch(requests.length);
+        StreamObserver<ReplicaFetchRequest> stream = StorageGrpc.newStub(channel).replicaFetch(new StreamObserver<>() {
+            public void onNext(ReplicaFetchResponse v) {
+                answers.add(v);
+                all.countDown();
+            }
+
+            public void onError(Throwable t) {
+            }
+
+            public void onCompleted() {
+            }
+        });
+        for (ReplicaFetchRequest r : requests) {
+            stream.onNext(r);
+        }
+        assertThat(all.await(10, TimeUnit.SECONDS)).as("answers to every request").isTrue();
+        stream.onCompleted();
+        return List.copyOf(answers);
     }
 }

@@ -11,6 +11,7 @@ import io.strata.storage.log.LogManager;
 import io.strata.storage.node.ControllerClient;
 import io.strata.storage.node.CoordinationLink;
 import io.strata.storage.node.NodeIdentity;
+import io.strata.storage.partition.HostedPartition;
 import io.strata.storage.partition.PartitionRegistry;
 import io.strata.storage.replica.ReplicaFetchers;
 import jakarta.annotation.Priority;
@@ -27,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -54,6 +56,7 @@ public class StorageNode {
     private volatile CoordinationLink link;
     private volatile ReplicaFetchers fetchers;
     private volatile Supplier<CoordinationLink> linkFactory;
+    private final AtomicBoolean uncleanUntilCaughtUp = new AtomicBoolean();
     static final long CUT_FILE_POLL_MS = 200;
     private final ControllerClient controller = new ControllerClient();
 
@@ -104,21 +107,40 @@ public class StorageNode {
                 config.replicaFetchMaxBytes());
         fetchers = replicaFetchers;
         boolean unclean = logs.recoveredFromUncleanShutdown();
+        uncleanUntilCaughtUp.set(unclean);
         LOG.infof("node %d recovered %d partition logs in %s in %d ms%s", config.nodeId(), logs.allLogs().size(),
                 config.logDirs(), (System.nanoTime() - began) / 1_000_000,
                 unclean ? " after an unclean shutdown (records not yet fsynced may be gone: see docs/REPLICATION.md)" : "");
         linkFactory = () -> new CoordinationLink(coordinationEndpoints(), scheduler, identity, grpcServer.advertised(),
-                config.rack(), config.sessionTimeoutMs(), unclean, snapshot -> {
+                config.rack(), config.sessionTimeoutMs(), uncleanUntilCaughtUp::get, snapshot -> {
                     registry.apply(snapshot);
                     replicaFetchers.apply(registry.all(), snapshot.getNodesList());
                 }, quotas::apply, controller::onLeadership);
         link = linkFactory.get();
         link.start();
+        if (unclean) {
+            scheduler.scheduleWithFixedDelay(() -> clearUncleanOnceCaughtUp(registry), 1, 1, TimeUnit.SECONDS);
+        }
         config.testingCutCoordinationFile().ifPresent(file -> scheduler.scheduleWithFixedDelay(() -> cutCoordinationWhile(file),
                 CUT_FILE_POLL_MS, CUT_FILE_POLL_MS, TimeUnit.MILLISECONDS));
         long lagMax = config.replicaLagTimeMaxMs();
         scheduler.scheduleAtFixedRate(() -> registry.all().forEach(p -> p.maybeShrinkIsr(lagMax)),
                 lagMax / 2, lagMax / 2, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * After an unclean shutdown this node may miss records it had acknowledged (KIP-966), so it
+     * registers as such and the controller prefers complete replicas over it. Once every
+     * partition it hosts has caught up with its leader (or is led by it), it holds every committed
+     * record again and says so in its keep-alives.
+     */
+    private void clearUncleanOnceCaughtUp(PartitionRegistry registry) {
+        if (uncleanUntilCaughtUp.get() && registry.appliedRevision() >= 0
+                && registry.all().stream().allMatch(HostedPartition::caughtUpSinceStart)) {
+            uncleanUntilCaughtUp.set(false);
+            LOG.infof("node %d has caught up every partition it hosts since its unclean shutdown (%d partitions)",
+                    config.nodeId(), registry.size());
+        }
     }
 
     private List<HostPort> coordinationEndpoints() {
@@ -177,6 +199,11 @@ public class StorageNode {
                     "node " + config.nodeId() + " is still recovering its logs; retry shortly");
         }
         return p;
+    }
+
+    /** The hosted partitions, empty while the node recovers its logs; never throws (metrics read it). */
+    public java.util.Optional<PartitionRegistry> partitionsIfRecovered() {
+        return java.util.Optional.ofNullable(partitions);
     }
 
     public LogManager logManager() {

@@ -55,7 +55,8 @@ final class NodeSessionStream implements StreamObserver<NodeSessionRequest> {
                         throw new CoordinationException(ErrorCode.INVALID_REQUEST,
                                 "the first message of a node session must be register, not keep_alive");
                     }
-                    registration = registry.keepAlive(registration, request.getKeepAlive().getReady());
+                    registration = registry.keepAlive(registration, request.getKeepAlive().getReady(),
+                            request.getKeepAlive().getUncleanShutdown());
                 }
                 case KIND_NOT_SET -> throw new CoordinationException(ErrorCode.INVALID_REQUEST,
                         "empty session message: send register first, then keep_alive");

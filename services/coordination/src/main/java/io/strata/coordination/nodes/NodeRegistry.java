@@ -112,27 +112,35 @@ public final class NodeRegistry {
     }
 
     /**
-     * Keeps a registration's lease alive and records the node's readiness.
+     * Keeps a registration's lease alive and records the node's readiness and, for a storage node
+     * that restarted after an unclean shutdown, that it has caught up (the flag clears, never sets).
      *
-     * @return the registration, updated when readiness changed
+     * @return the registration, updated when readiness or the flag changed
      * @throws CoordinationException REQUEST_TIMED_OUT when the lease expired (the node must
      *     register again in a new session), NODE_ALREADY_REGISTERED when a newer session of
      *     the same instance took the registration over
      */
-    public Registration keepAlive(Registration registration, boolean ready) {
+    public Registration keepAlive(Registration registration, boolean ready, boolean uncleanShutdown) {
         if (!store.keepAlive(registration.leaseId())) {
             throw sessionOver(registration);
         }
-        if (registration.record().getReady() == ready) {
+        // The unclean-shutdown flag only ever clears within a session (the node caught up).
+        boolean unclean = registration.record().getUncleanShutdown() && uncleanShutdown;
+        if (registration.record().getReady() == ready && registration.record().getUncleanShutdown() == unclean) {
             return registration;
         }
-        NodeRecord updated = registration.record().toBuilder().setReady(ready).build();
+        NodeRecord updated = registration.record().toBuilder().setReady(ready).setUncleanShutdown(unclean).build();
         TxnResult result = store.txn(List.of(Compare.modRevision(registration.key(), registration.modRevision())),
                 List.of(Op.put(registration.key(), updated.toByteArray(), registration.leaseId())));
         if (!result.succeeded()) {
             throw sessionOver(registration);
         }
-        LOG.infof("%s is %s", registration.key(), ready ? "ready" : "not ready");
+        if (registration.record().getReady() != ready) {
+            LOG.infof("%s is %s", registration.key(), ready ? "ready" : "not ready");
+        }
+        if (registration.record().getUncleanShutdown() != unclean) {
+            LOG.infof("%s has caught up every partition since its unclean shutdown", registration.key());
+        }
         return new Registration(registration.key(), registration.leaseId(), registration.ttl(), updated, result.revision());
     }
 

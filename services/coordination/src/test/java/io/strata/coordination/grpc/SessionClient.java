@@ -71,7 +71,12 @@ final class SessionClient implements AutoCloseable {
     }
 
     NodeSessionResponse keepAlive(boolean ready) {
-        return send(NodeSessionRequest.newBuilder().setKeepAlive(KeepAlive.newBuilder().setReady(ready)).build());
+        return keepAlive(ready, false);
+    }
+
+    NodeSessionResponse keepAlive(boolean ready, boolean uncleanShutdown) {
+        return send(NodeSessionRequest.newBuilder()
+                .setKeepAlive(KeepAlive.newBuilder().setReady(ready).setUncleanShutdown(uncleanShutdown)).build());
     }
 
     /** The stream's end: its error, or null when the server completed it. */

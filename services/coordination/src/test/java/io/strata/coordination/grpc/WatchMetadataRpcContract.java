@@ -132,12 +132,29 @@ abstract class WatchMetadataRpcContract {
         var watch = watchMetadata();
         await().atMost(WAIT).until(() -> watch.values.size() == 1 && watch.last().getNodesCount() == 1);
 
-        node.keepAlive(false);
+        node.keepAlive(false, true);
         await().atMost(WAIT).until(() -> watch.last().getNodesCount() == 0);
-        node.keepAlive(true);
+        node.keepAlive(true, true);
 
         await().atMost(WAIT).until(() -> watch.last().getNodesCount() == 1);
         assertThat(watch.last().getNodes(0).getUncleanShutdown()).isTrue();
+    }
+
+    @Test
+    void theUncleanShutdownFlagClearsOnceTheNodeSaysItCaughtUpAndNeverSetsAgain() {
+        SessionClient node = node(5, true);
+        var watch = watchMetadata();
+        await().atMost(WAIT).until(() -> watch.values.size() == 1 && watch.last().getNodesCount() == 1);
+        assertThat(watch.last().getNodes(0).getUncleanShutdown()).isTrue();
+
+        node.keepAlive(true, false);
+        await().atMost(WAIT).until(() -> !watch.last().getNodes(0).getUncleanShutdown());
+        node.keepAlive(true, true);
+        node.keepAlive(false, true);
+        await().atMost(WAIT).until(() -> watch.last().getNodesCount() == 0);
+        node.keepAlive(true, true);
+        await().atMost(WAIT).until(() -> watch.last().getNodesCount() == 1);
+        assertThat(watch.last().getNodes(0).getUncleanShutdown()).isFalse();
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One term as the active controller, from winning the election to losing it: watches the whole
@@ -47,12 +48,13 @@ final class ActiveTerm {
     private boolean dirty;
     private boolean preferredDue;
 
-    ActiveTerm(long term, CoordinationChannels channels, ScheduledExecutorService scheduler, ReplicationConfig config) {
+    ActiveTerm(long term, CoordinationChannels channels, ScheduledExecutorService scheduler, ReplicationConfig config,
+               LongAdder leaderChanges) {
         this.term = term;
         this.channels = channels;
         this.scheduler = scheduler;
         this.config = config;
-        this.writer = new PartitionWriter(channels, config.maxInflightWrites(), () -> active);
+        this.writer = new PartitionWriter(channels, config.maxInflightWrites(), () -> active, leaderChanges);
         this.watch = new CoordinationWatch<>(channels, scheduler, "replication controller metadata watch",
                 (stub, o) -> stub.watchMetadata(WatchMetadataRequest.getDefaultInstance(), o), this::offer);
         this.loop = new Thread(this::run, "strata-replication-controller-" + term);

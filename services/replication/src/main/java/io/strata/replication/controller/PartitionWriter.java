@@ -11,6 +11,7 @@ import org.jboss.logging.Logger;
 import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -20,7 +21,7 @@ import java.util.function.BooleanSupplier;
  * flooding coordination. A write about to start when {@code mayWrite} says no (leadership lost)
  * is not sent and fails NOT_CONTROLLER. Every future completes: with the stored state, or the
  * call's failure (CAS_FAILED when the partition moved meanwhile). Every leader change written is
- * logged. Thread-safe.
+ * logged and counted in {@code leaderChanges}. Thread-safe.
  */
 final class PartitionWriter {
 
@@ -29,13 +30,15 @@ final class PartitionWriter {
     private final CoordinationChannels channels;
     private final int maxInFlight;
     private final BooleanSupplier mayWrite;
+    private final LongAdder leaderChanges;
     private final Queue<Runnable> waiting = new ArrayDeque<>();
     private int inFlight;
 
-    PartitionWriter(CoordinationChannels channels, int maxInFlight, BooleanSupplier mayWrite) {
+    PartitionWriter(CoordinationChannels channels, int maxInFlight, BooleanSupplier mayWrite, LongAdder leaderChanges) {
         this.channels = channels;
         this.maxInFlight = maxInFlight;
         this.mayWrite = mayWrite;
+        this.leaderChanges = leaderChanges;
     }
 
     CompletableFuture<PartitionState> write(PartitionChange change) {
@@ -85,6 +88,7 @@ final class PartitionWriter {
                 return;
             }
             if (change.leaderChanged()) {
+                leaderChanges.increment();
                 LOG.infof("leader election: topic %s partition %d leader %d -> %d, leader epoch %d, isr %s, elr %s; reason: %s",
                         change.topic(), change.partition(), change.before().getLeader(), stored.getLeader(), stored.getLeaderEpoch(),
                         stored.getIsrList(), stored.getElrList(), change.reason());

@@ -42,6 +42,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One replication instance: its session with coordination (role REPLICATION, so it is visible),
@@ -66,6 +67,7 @@ public final class ReplicationController implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final CoordinationSession session;
     private final CoordinationWatch<LeadershipEvent> observation;
+    private final LongAdder leaderChanges = new LongAdder();
     private volatile String observedLeader = "";
     private volatile ClientCallStreamObserver<CampaignRequest> campaign;
     private ActiveTerm term;
@@ -114,6 +116,16 @@ public final class ReplicationController implements AutoCloseable {
     /** Whether this instance is the active controller now. */
     public synchronized boolean isActive() {
         return term != null;
+    }
+
+    /** The newest cluster snapshot of the active term; empty on a standby and before the first one. */
+    public synchronized Optional<ClusterMetadata> latestSnapshot() {
+        return term == null ? Optional.empty() : Optional.ofNullable(term.latest());
+    }
+
+    /** Leader changes (elections, preferred-leader moves, to -1 too) this instance has written, over all its terms. */
+    public long leaderChangesWritten() {
+        return leaderChanges.sum();
     }
 
     /** Registered with coordination. */
@@ -166,7 +178,7 @@ public final class ReplicationController implements AutoCloseable {
         if (term != null) {
             term.stop();
         }
-        term = new ActiveTerm(electionTerm, channels, scheduler, config);
+        term = new ActiveTerm(electionTerm, channels, scheduler, config, leaderChanges);
         term.start();
         LOG.infof("replication instance %s is the active controller (election term %d)", candidateId, electionTerm);
     }

@@ -10,6 +10,7 @@ import org.jboss.logging.Logger;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * A role's session with coordination (the NodeSession stream): register, then a keep-alive
@@ -27,6 +28,7 @@ public final class CoordinationSession implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final RegisterNode registration;
     private final String who;
+    private final Supplier<KeepAlive> keepAlive;
     private volatile boolean closed;
     private volatile boolean registered;
     private volatile StreamObserver<NodeSessionRequest> session;
@@ -38,10 +40,21 @@ public final class CoordinationSession implements AutoCloseable {
      */
     public CoordinationSession(CoordinationChannels channels, ScheduledExecutorService scheduler, RegisterNode registration,
                                String who) {
+        this(channels, scheduler, registration, who,
+                () -> KeepAlive.newBuilder().setReady(registration.getReady()).setUncleanShutdown(registration.getUncleanShutdown())
+                        .build());
+    }
+
+    /**
+     * @param keepAlive what each keep-alive says (readiness and the unclean-shutdown flag as they are now)
+     */
+    public CoordinationSession(CoordinationChannels channels, ScheduledExecutorService scheduler, RegisterNode registration,
+                               String who, Supplier<KeepAlive> keepAlive) {
         this.channels = channels;
         this.scheduler = scheduler;
         this.registration = registration;
         this.who = who;
+        this.keepAlive = keepAlive;
     }
 
     public void start() {
@@ -82,8 +95,7 @@ public final class CoordinationSession implements AutoCloseable {
         long period = Math.max(200, registration.getSessionTimeoutMs() / 3);
         keepAlives = scheduler.scheduleAtFixedRate(() -> {
             try {
-                requests.onNext(NodeSessionRequest.newBuilder()
-                        .setKeepAlive(KeepAlive.newBuilder().setReady(registration.getReady())).build());
+                requests.onNext(NodeSessionRequest.newBuilder().setKeepAlive(keepAlive.get()).build());
             } catch (RuntimeException e) {
                 LOG.debugf("keep-alive not sent: %s", e.getMessage());
             }

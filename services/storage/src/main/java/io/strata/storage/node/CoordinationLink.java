@@ -1,6 +1,7 @@
 package io.strata.storage.node;
 
 import io.strata.proto.v1.AssignmentSnapshot;
+import io.strata.proto.v1.KeepAlive;
 import io.strata.proto.v1.LeadershipEvent;
 import io.strata.proto.v1.NodeRole;
 import io.strata.proto.v1.ObserveRequest;
@@ -15,6 +16,7 @@ import io.strata.runtime.coordination.CoordinationWatch;
 
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -36,7 +38,7 @@ public final class CoordinationLink implements AutoCloseable {
     private final CoordinationWatch<LeadershipEvent> controller;
 
     public CoordinationLink(List<HostPort> endpoints, ScheduledExecutorService scheduler, NodeIdentity identity,
-                            HostPort advertised, String rack, int sessionTimeoutMs, boolean uncleanShutdown,
+                            HostPort advertised, String rack, int sessionTimeoutMs, BooleanSupplier uncleanShutdown,
                             Consumer<AssignmentSnapshot> onAssignments, Consumer<QuotaSnapshot> onQuotas,
                             Consumer<LeadershipEvent> onController) {
         this.channels = new CoordinationChannels(endpoints);
@@ -50,8 +52,9 @@ public final class CoordinationLink implements AutoCloseable {
                 .setRack(rack)
                 .setSessionTimeoutMs(sessionTimeoutMs)
                 .setReady(true)
-                .setUncleanShutdown(uncleanShutdown)
-                .build(), who);
+                .setUncleanShutdown(uncleanShutdown.getAsBoolean())
+                .build(), who,
+                () -> KeepAlive.newBuilder().setReady(true).setUncleanShutdown(uncleanShutdown.getAsBoolean()).build());
         WatchAssignmentsRequest watchAssignments = WatchAssignmentsRequest.newBuilder().setNodeId(identity.nodeId()).build();
         this.assignments = new CoordinationWatch<>(channels, scheduler, who + " assignment watch",
                 (stub, observer) -> stub.watchAssignments(watchAssignments, observer), onAssignments);

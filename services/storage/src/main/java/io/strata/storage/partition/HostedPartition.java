@@ -48,6 +48,8 @@ public final class HostedPartition {
     private volatile PartitionState state;
     private volatile LogConfig config;
     private volatile int minInsyncReplicas;
+    /** This replica has held every committed record at some point since the process started. */
+    private volatile boolean caughtUpSinceStart;
 
     // Leader state, guarded by this.
     private boolean leading;
@@ -169,6 +171,7 @@ public final class HostedPartition {
 
     private void becomeLeader(PartitionState s) {
         leading = true;
+        caughtUpSinceStart = true; // the controller chose this log: it is the partition's history now
         long end = log.logEndOffset();
         log.assignEpochStartOffset(s.getLeaderEpoch(), end);
         leaderEpochStartOffset = end;
@@ -354,11 +357,38 @@ public final class HostedPartition {
     }
 
     /**
+     * Follower: runs {@code change} to the log (an append of fetched batches, a truncation) only
+     * while this node still follows {@code leaderId} at {@code leaderEpoch}, under the lock a role
+     * change takes, so a fetch answer from a deposed leader can never land in the log after this
+     * node became leader. Returns whether it ran.
+     */
+    public synchronized boolean whileFollowing(int leaderId, int leaderEpoch, Runnable change) {
+        PartitionState s = state;
+        if (leading || s.getLeader() != leaderId || s.getLeaderEpoch() != leaderEpoch) {
+            return false;
+        }
+        change.run();
+        return true;
+    }
+
+    /**
      * Follower: the leader's high watermark, as its last fetch answer said; this replica's own
      * high watermark is that, capped at its log end.
      */
     public void onLeaderHighWatermark(long leaderHighWatermark) {
         log.updateHighWatermark(Math.min(leaderHighWatermark, log.logEndOffset()));
+        if (!caughtUpSinceStart && log.logEndOffset() >= leaderHighWatermark) {
+            caughtUpSinceStart = true;
+        }
+    }
+
+    /**
+     * Whether this replica has had every committed record at some point since this process
+     * started: it led the partition, or its log reached the leader's high watermark. A node that
+     * restarted after an unclean shutdown counts as complete again once all its partitions are.
+     */
+    public boolean caughtUpSinceStart() {
+        return caughtUpSinceStart;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.strata.storage.replica;
 
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
+import io.strata.proto.StrataError;
 import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.Node;
 import io.strata.proto.v1.OffsetForLeaderEpochRequest;
@@ -40,6 +41,7 @@ final class ReplicaFetcher implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ReplicaFetcher.class);
     static final long RETRY_MS = 500;
+    static final long LEADER_CHANGE_RETRY_MS = 50;
     static final long EPOCH_QUERY_DEADLINE_MS = 10_000;
 
     private enum Phase { TRUNCATING, FETCHING, WAITING }
@@ -133,7 +135,9 @@ final class ReplicaFetcher implements AutoCloseable {
                             if (isCurrent(t)) {
                                 LOG.debugf("%s: OffsetForLeaderEpoch on node %d failed (%s); retrying", tp.dirName(),
                                         leader.getNodeId(), failure.getMessage());
-                                later(t, () -> truncate(t));
+                                ErrorCode reason = StrataError.reasonOf(failure).orElse(ErrorCode.ERROR_CODE_UNSPECIFIED);
+                                boolean transientChange = reason == ErrorCode.UNKNOWN_LEADER_EPOCH || reason == ErrorCode.NOT_LEADER;
+                                later(t, () -> truncate(t), transientChange ? LEADER_CHANGE_RETRY_MS : RETRY_MS);
                             }
                         });
                     }
@@ -144,29 +148,26 @@ final class ReplicaFetcher implements AutoCloseable {
                 });
     }
 
-    /**
-     * KIP-101/KIP-279: when the leader knows our latest epoch, our log may go no further than where
-     * that epoch ends on the leader; when it only knows an older one, no further than where that
-     * older epoch ends on either side. Anything past is a divergent suffix written by a deposed leader.
-     */
+    /** Cuts the divergent suffix ({@link DivergencePoint}) a deposed leader may have left, then fetches. */
     private void truncateTo(Task t, int askedEpoch, OffsetForLeaderEpochResponse answer) {
         if (!isCurrent(t)) {
             return;
         }
         PartitionLog log = t.partition.log();
-        long target;
-        if (answer.getLeaderEpoch() == askedEpoch || answer.getLeaderEpoch() < 0) {
-            target = answer.getEndOffset();
-        } else {
-            target = Math.min(answer.getEndOffset(), log.endOffsetForEpoch(answer.getLeaderEpoch()).endOffset());
-        }
+        long target = DivergencePoint.of(askedEpoch, answer.getLeaderEpoch(), answer.getEndOffset(),
+                epoch -> log.endOffsetForEpoch(epoch).endOffset());
         long end = log.logEndOffset();
         if (target < end) {
             try {
-                if (target < log.logStartOffset()) {
-                    log.truncateFullyAndStartAt(target);
-                } else {
-                    log.truncateTo(target);
+                boolean done = changeLog(t, () -> {
+                    if (target < log.logStartOffset()) {
+                        log.truncateFullyAndStartAt(target);
+                    } else {
+                        log.truncateTo(target);
+                    }
+                });
+                if (!done) {
+                    return;
                 }
                 LOG.infof("%s: node %d truncated its log from %d to %d (leader %d has epoch %d ending at %d; ours was %d)",
                         t.partition.topicPartition().dirName(), localNode, end, log.logEndOffset(), leader.getNodeId(),
@@ -211,8 +212,9 @@ final class ReplicaFetcher implements AutoCloseable {
                     // The leader's retention removed what we miss: start over at its log start (Kafka does the same).
                     LOG.warnf("%s: node %d's log end %d is below leader %d's log start %d; starting the log over there",
                             where, localNode, log.logEndOffset(), leader.getNodeId(), answer.getLogStartOffset());
-                    log.truncateFullyAndStartAt(answer.getLogStartOffset());
-                    fetch(t);
+                    if (changeLog(t, () -> log.truncateFullyAndStartAt(answer.getLogStartOffset()))) {
+                        fetch(t);
+                    }
                 } else {
                     truncate(t);
                 }
@@ -220,14 +222,19 @@ final class ReplicaFetcher implements AutoCloseable {
             }
             LOG.debugf("%s: replica fetch from node %d refused: %s %s", where, leader.getNodeId(), answer.getError(),
                     answer.getErrorMessage());
-            later(t, () -> fetch(t));
+            // During a change of leader the nodes learn the new epoch at slightly different times: ask again soon.
+            boolean transientChange = answer.getError() == ErrorCode.UNKNOWN_LEADER_EPOCH || answer.getError() == ErrorCode.NOT_LEADER;
+            later(t, () -> fetch(t), transientChange ? LEADER_CHANGE_RETRY_MS : RETRY_MS);
             return;
         }
         if (!answer.getBatches().isEmpty()) {
             ByteBuffer batches = answer.getBatches().asReadOnlyByteBuffer();
             try {
                 requireValidCrcs(batches, where);
-                log.appendAsFollower(ByteBuffer.allocate(batches.remaining()).put(batches).flip());
+                ByteBuffer copy = ByteBuffer.allocate(batches.remaining()).put(batches).flip();
+                if (!changeLog(t, () -> log.appendAsFollower(copy))) {
+                    return;
+                }
             } catch (NonContiguousAppendException e) {
                 LOG.warnf("%s: %s; truncating again", where, e.getMessage());
                 truncate(t);
@@ -298,14 +305,27 @@ final class ReplicaFetcher implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a change of the log only while the partition still follows this leader at the task's
+     * epoch ({@link HostedPartition#whileFollowing}); otherwise drops the task's work (a new
+     * assignment replaces it).
+     */
+    private boolean changeLog(Task t, Runnable change) {
+        return t.partition.whileFollowing(leader.getNodeId(), t.leaderEpoch, change);
+    }
+
     private void later(Task t, Runnable step) {
+        later(t, step, RETRY_MS);
+    }
+
+    private void later(Task t, Runnable step, long delayMs) {
         t.phase = Phase.WAITING;
         try {
             timer.schedule(() -> run(() -> {
                 if (isCurrent(t) && t.phase == Phase.WAITING) {
                     step.run();
                 }
-            }), RETRY_MS, TimeUnit.MILLISECONDS);
+            }), delayMs, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // shutting down
         }
