@@ -12,6 +12,7 @@ import io.strata.client.NodeInfo;
 import io.strata.client.PartitionInfo;
 import io.strata.client.admin.ClientQuota;
 import io.strata.client.admin.ClusterDescription;
+import io.strata.client.admin.PartitionReassignment;
 import io.strata.client.admin.TopicDescription;
 import io.strata.client.admin.TopicListing;
 
@@ -37,7 +38,8 @@ final class JsonFormat {
 
     /**
      * {@code {"name", "topicId", "partitions": [{"partition", "leader" (null when offline),
-     * "replicas", "isr", "elr"}], "config": {effective config}, "overrides": {..}}}.
+     * "replicas", "isr", "elr", "targetReplicas" (only while the partition is being reassigned)}],
+     * "config": {effective config}, "overrides": {..}}}.
      */
     static String topicDescription(TopicDescription d) {
         return write(MAPPER, topicNode(d));
@@ -58,19 +60,39 @@ final class JsonFormat {
         ArrayNode partitions = root.putArray("partitions");
         for (PartitionInfo p : d.partitions()) {
             ObjectNode node = partitions.addObject();
-            node.put("partition", p.partition());
-            if (p.leader() == null) {
-                node.putNull("leader");
-            } else {
-                node.put("leader", p.leader());
+            partitionFields(node, p);
+            List<Integer> target = d.targetReplicas(p.partition());
+            if (!target.isEmpty()) {
+                ints(node.putArray("targetReplicas"), target);
             }
-            ints(node.putArray("replicas"), p.replicas());
-            ints(node.putArray("isr"), p.isr());
-            ints(node.putArray("elr"), p.elr());
         }
         strings(root.putObject("config"), d.config());
         strings(root.putObject("overrides"), d.overrides());
         return root;
+    }
+
+    private static void partitionFields(ObjectNode node, PartitionInfo p) {
+        node.put("partition", p.partition());
+        if (p.leader() == null) {
+            node.putNull("leader");
+        } else {
+            node.put("leader", p.leader());
+        }
+        ints(node.putArray("replicas"), p.replicas());
+        ints(node.putArray("isr"), p.isr());
+        ints(node.putArray("elr"), p.elr());
+    }
+
+    /**
+     * What {@code topic reassign} wrote: {@code {"topic", "partition", "leader", "replicas",
+     * "isr", "elr", "targetReplicas" ([] when no reassignment is in progress)}}.
+     */
+    static String reassignment(PartitionReassignment r) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("topic", r.partition().topic());
+        partitionFields(node, r.partition());
+        ints(node.putArray("targetReplicas"), r.targetReplicas());
+        return write(MAPPER, node);
     }
 
     /** {@code {"topics": [{"name", "topicId", "partitions", "replicationFactor"}]}}. */

@@ -7,6 +7,7 @@ import io.strata.client.NodeInfo;
 import io.strata.client.PartitionInfo;
 import io.strata.client.admin.ClientQuota;
 import io.strata.client.admin.ClusterDescription;
+import io.strata.client.admin.PartitionReassignment;
 import io.strata.client.admin.TopicDescription;
 import io.strata.client.admin.TopicListing;
 
@@ -73,27 +74,55 @@ final class TextFormat {
 
     /**
      * One line per partition, as {@code kafka-topics --describe} (Kafka 3.9 adds {@code Elr}),
-     * ending in {@code (offline)} when it has no leader and {@code (under-replicated)} when its ISR
-     * is smaller than its replica list.
+     * ending in {@code Reassigning: target 4,1,2} while a reassignment runs, {@code (offline)}
+     * when it has no leader and {@code (under-replicated)} when its ISR is smaller than its
+     * replica list (as it is while a reassignment adds replicas).
      */
     static String partitionLines(TopicDescription d) {
         StringBuilder sb = new StringBuilder();
         for (PartitionInfo p : d.partitions()) {
-            sb.append("\tTopic: ").append(d.name())
-                    .append("\tPartition: ").append(p.partition())
-                    .append("\tLeader: ").append(p.leader() == null ? "none" : p.leader())
-                    .append("\tReplicas: ").append(joinInts(p.replicas()))
-                    .append("\tIsr: ").append(joinInts(p.isr()))
-                    .append("\tElr: ").append(joinInts(p.elr()));
-            if (p.offline()) {
-                sb.append("\t(offline)");
-            }
-            if (p.underReplicated()) {
-                sb.append("\t(under-replicated)");
-            }
-            sb.append('\n');
+            sb.append(partitionLine(d.name(), p, d.targetReplicas(p.partition())));
         }
         return sb.toString();
+    }
+
+    private static String partitionLine(String topic, PartitionInfo p, List<Integer> target) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("\tTopic: ").append(topic)
+                .append("\tPartition: ").append(p.partition())
+                .append("\tLeader: ").append(p.leader() == null ? "none" : p.leader())
+                .append("\tReplicas: ").append(joinInts(p.replicas()))
+                .append("\tIsr: ").append(joinInts(p.isr()))
+                .append("\tElr: ").append(joinInts(p.elr()));
+        if (!target.isEmpty()) {
+            sb.append("\tReassigning: target ").append(joinInts(target));
+        }
+        if (p.offline()) {
+            sb.append("\t(offline)");
+        }
+        if (p.underReplicated()) {
+            sb.append("\t(under-replicated)");
+        }
+        return sb.append('\n').toString();
+    }
+
+    /**
+     * What {@code topic reassign} wrote: a sentence, then the partition's line as in
+     * {@link #partitionLines}.
+     */
+    static String reassignment(PartitionReassignment r, boolean cancel) {
+        PartitionInfo p = r.partition();
+        String name = p.topic() + "-" + p.partition();
+        String head;
+        if (r.inProgress()) {
+            head = "Reassigning " + name + " to replicas " + joinInts(r.targetReplicas())
+                    + ": the new replicas copy the log; once all are in sync the old ones are removed.";
+        } else if (cancel) {
+            head = "No reassignment of " + name + " in progress now; replicas " + joinInts(p.replicas()) + ".";
+        } else {
+            head = name + " has replicas " + joinInts(p.replicas()) + ": nothing to move.";
+        }
+        return head + "\n" + partitionLine(p.topic(), p, r.targetReplicas());
     }
 
     /** The cluster id, then a table of live nodes. */

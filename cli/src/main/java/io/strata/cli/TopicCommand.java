@@ -3,6 +3,7 @@ package io.strata.cli;
 import io.strata.client.PartitionInfo;
 import io.strata.client.StrataException;
 import io.strata.client.admin.NewTopic;
+import io.strata.client.admin.PartitionReassignment;
 import io.strata.client.admin.StrataAdmin;
 import io.strata.client.admin.TopicDescription;
 import io.strata.proto.v1.ErrorCode;
@@ -19,10 +20,11 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 
-/** {@code strata topic create|list|describe|delete|alter-config}. */
-@Command(name = "topic", mixinStandardHelpOptions = true, description = "Create, list, describe, alter and delete topics.",
+/** {@code strata topic create|list|describe|delete|alter-config|reassign}. */
+@Command(name = "topic", mixinStandardHelpOptions = true,
+        description = "Create, list, describe, alter and delete topics, and move partitions' replicas.",
         subcommands = {TopicCommand.Create.class, TopicCommand.ListTopics.class, TopicCommand.Describe.class,
-                TopicCommand.Delete.class, TopicCommand.AlterConfig.class})
+                TopicCommand.Delete.class, TopicCommand.AlterConfig.class, TopicCommand.Reassign.class})
 final class TopicCommand {
 
     /** Shared plumbing of the topic subcommands. */
@@ -162,7 +164,7 @@ final class TopicCommand {
 
         TopicDescription apply(TopicDescription d) {
             return any() ? new TopicDescription(d.name(), d.topicId(), d.partitions().stream().filter(this::test).toList(),
-                    d.config(), d.overrides()) : d;
+                    d.config(), d.overrides(), d.targetReplicas()) : d;
         }
     }
 
@@ -206,6 +208,47 @@ final class TopicCommand {
                 out.println("Updated config of topic " + d.name() + ". Overrides: "
                         + (d.overrides().isEmpty() ? "(none)" : new java.util.TreeMap<>(d.overrides())));
             }
+        }
+    }
+
+    @Command(name = "reassign", mixinStandardHelpOptions = true,
+            description = {"Move a partition's replicas to other nodes: the new replicas are added and copy the log; once all "
+                    + "are in sync, leadership moves into the new list if needed and the old replicas are removed. Returns once "
+                    + "started; `topic describe` shows the progress (Reassigning: target ...).",
+                    "Asking again replaces the target; --cancel stops a reassignment in progress (replicas added for it that "
+                            + "have not caught up are removed)."})
+    static final class Reassign extends AdminCommand {
+        @Parameters(index = "0", paramLabel = "TOPIC", description = "The topic name.")
+        String name;
+
+        @Option(names = "--partition", required = true, paramLabel = "P", description = "The partition number.")
+        int partition;
+
+        @Option(names = "--replicas", split = ",", paramLabel = "ID[,ID...]",
+                description = "The node ids wanted, preferred leader first, e.g. 4,1,2.")
+        List<Integer> replicas = new java.util.ArrayList<>();
+
+        @Option(names = "--cancel", description = "Cancel the partition's reassignment in progress.")
+        boolean cancel;
+
+        @Option(names = {"--output", "-o"}, paramLabel = "FORMAT", defaultValue = "text",
+                description = "text or json (the partition's state as written).")
+        OutputFormat output;
+
+        /** The replica list to send: the one given, or empty for --cancel; exactly one of them is required. */
+        List<Integer> target() {
+            if (cancel == !replicas.isEmpty()) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "Give either --replicas ID[,ID...] or --cancel (exactly one)");
+            }
+            return cancel ? List.of() : List.copyOf(replicas);
+        }
+
+        @Override
+        void run(StrataAdmin admin, PrintWriter out) {
+            List<Integer> target = target();
+            PartitionReassignment r = admin.reassignPartition(name, partition, target);
+            out.print(output == OutputFormat.json ? JsonFormat.reassignment(r) + "\n" : TextFormat.reassignment(r, cancel));
         }
     }
 }

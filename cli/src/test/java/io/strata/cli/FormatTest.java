@@ -9,6 +9,7 @@ import io.strata.cli.cluster.ProcessStatus;
 import io.strata.client.NodeInfo;
 import io.strata.client.PartitionInfo;
 import io.strata.client.admin.ClusterDescription;
+import io.strata.client.admin.PartitionReassignment;
 import io.strata.client.admin.TopicDescription;
 import io.strata.client.admin.TopicListing;
 import org.junit.jupiter.api.Test;
@@ -121,6 +122,39 @@ class FormatTest {
                 .containsExactly(2);
         assertThat(new TopicCommand.PartitionFilter(true, true).apply(d).partitions()).extracting(PartitionInfo::partition)
                 .containsExactly(1, 2);
+    }
+
+    private static final TopicDescription MOVING = new TopicDescription("t", "id", List.of(
+            new PartitionInfo("t", 0, 1, List.of(4, 1, 2, 3), List.of(1, 2, 3)),
+            new PartitionInfo("t", 1, 2, List.of(2, 3), List.of(2, 3))), Map.of(), Map.of(), Map.of(0, List.of(4, 1, 2)));
+
+    @Test
+    void describeShowsAReassignmentInProgress() throws Exception {
+        assertThat(TextFormat.partitionLines(MOVING)).isEqualTo(
+                "\tTopic: t\tPartition: 0\tLeader: 1\tReplicas: 4,1,2,3\tIsr: 1,2,3\tElr: \tReassigning: target 4,1,2\t(under-replicated)\n"
+                        + "\tTopic: t\tPartition: 1\tLeader: 2\tReplicas: 2,3\tIsr: 2,3\tElr: \n");
+        JsonNode root = JSON.readTree(JsonFormat.topicDescription(MOVING));
+        JsonNode p0 = root.get("partitions").get(0);
+        assertThat(p0.get("targetReplicas").toString()).isEqualTo("[4,1,2]");
+        assertThat(p0.get("replicas").toString()).isEqualTo("[4,1,2,3]");
+        assertThat(p0.size()).as("the usual fields and targetReplicas").isEqualTo(6);
+        assertThat(root.get("partitions").get(1).has("targetReplicas")).isFalse();
+        assertThat(new TopicCommand.PartitionFilter(true, false).apply(MOVING).targetReplicas(0)).containsExactly(4, 1, 2);
+    }
+
+    @Test
+    void reassignPrintsTheWrittenState() throws Exception {
+        PartitionReassignment started = new PartitionReassignment(MOVING.partitions().get(0), List.of(4, 1, 2));
+        assertThat(TextFormat.reassignment(started, false)).startsWith("Reassigning t-0 to replicas 4,1,2:")
+                .endsWith("\tReplicas: 4,1,2,3\tIsr: 1,2,3\tElr: \tReassigning: target 4,1,2\t(under-replicated)\n");
+        PartitionReassignment cancelled = new PartitionReassignment(MOVING.partitions().get(1), List.of());
+        assertThat(TextFormat.reassignment(cancelled, true)).startsWith("No reassignment of t-1 in progress now; replicas 2,3.\n");
+        JsonNode json = JSON.readTree(JsonFormat.reassignment(started));
+        assertThat(json.get("topic").asText()).isEqualTo("t");
+        assertThat(json.get("partition").asInt()).isZero();
+        assertThat(json.get("leader").asInt()).isEqualTo(1);
+        assertThat(json.get("targetReplicas").toString()).isEqualTo("[4,1,2]");
+        assertThat(JSON.readTree(JsonFormat.reassignment(cancelled)).get("targetReplicas").toString()).isEqualTo("[]");
     }
 
     @Test

@@ -162,6 +162,33 @@ class StrataCliArgumentsTest {
     }
 
     @Test
+    void topicReassignTakesTheReplicaListOrCancel() {
+        TopicCommand.Reassign r = leaf(parse(cli(Map.of()), "topic", "reassign", "orders", "--partition", "2", "--replicas", "4,1,2",
+                "-o", "json"));
+        assertThat(r.name).isEqualTo("orders");
+        assertThat(r.partition).isEqualTo(2);
+        assertThat(r.target()).containsExactly(4, 1, 2);
+        assertThat(r.output).isEqualTo(OutputFormat.json);
+        TopicCommand.Reassign cancel = leaf(parse(cli(Map.of()), "topic", "reassign", "orders", "--partition", "0", "--cancel"));
+        assertThat(cancel.target()).isEmpty();
+        assertThat(cancel.output).isEqualTo(OutputFormat.text);
+    }
+
+    @Test
+    void topicReassignNeedsAPartitionAndExactlyOneOfReplicasAndCancel() {
+        assertThat(cli(Map.of()).execute(new String[] {"topic", "reassign", "orders", "--replicas", "1,2"},
+                new PrintWriter(out), new PrintWriter(err))).isEqualTo(2);
+        assertThat(err.toString()).contains("--partition");
+        assertThat(cli(Map.of()).execute(new String[] {"topic", "reassign", "orders", "--partition", "0"},
+                new PrintWriter(out), new PrintWriter(err))).isEqualTo(2);
+        assertThat(cli(Map.of()).execute(new String[] {"topic", "reassign", "orders", "--partition", "0", "--replicas", "1",
+                "--cancel"}, new PrintWriter(out), new PrintWriter(err))).isEqualTo(2);
+        assertThat(err.toString()).contains("exactly one");
+        assertThat(cli(Map.of()).execute(new String[] {"topic", "reassign", "orders", "--partition", "0", "--replicas", "1,x"},
+                new PrintWriter(out), new PrintWriter(err))).isEqualTo(2);
+    }
+
+    @Test
     void unknownSubcommandAndMissingArgumentsAreUsageErrors() {
         assertThat(cli(Map.of()).execute(new String[] {"frobnicate"}, new PrintWriter(out), new PrintWriter(err)))
                 .isEqualTo(2);

@@ -1,14 +1,19 @@
 package io.strata.client.admin;
 
+import io.grpc.Context;
+import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.strata.client.CommonClientConfigs;
 import io.strata.client.NodeInfo;
 import io.strata.client.StrataException;
+import io.strata.client.TopicPartition;
 import io.strata.client.internal.Address;
 import io.strata.client.internal.ChannelPool;
 import io.strata.client.internal.ClientConfig;
 import io.strata.client.internal.ClusterSnapshot;
 import io.strata.client.internal.Errors;
+import io.strata.proto.StrataError;
 import io.strata.proto.v1.AlterTopicConfigRequest;
 import io.strata.proto.v1.ClusterMetadata;
 import io.strata.proto.v1.CoordinationGrpc;
@@ -19,7 +24,12 @@ import io.strata.proto.v1.DescribeTopicRequest;
 import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.ListQuotasRequest;
 import io.strata.proto.v1.ListTopicsRequest;
+import io.strata.proto.v1.LeadershipEvent;
 import io.strata.proto.v1.MetadataRequest;
+import io.strata.proto.v1.ObserveRequest;
+import io.strata.proto.v1.PartitionState;
+import io.strata.proto.v1.ReassignPartitionsRequest;
+import io.strata.proto.v1.ReplicationGrpc;
 import io.strata.proto.v1.SetQuotaRequest;
 import io.strata.proto.v1.TopicSummary;
 
@@ -37,7 +47,8 @@ import java.util.function.Function;
 
 /**
  * Creates, lists, describes, alters and deletes topics, sets client-id quotas, and describes the
- * cluster, through coordination. Calls block up to {@code request.timeout.ms}. When a bootstrap address cannot be
+ * cluster, through coordination; reassigns partitions through the active replication controller
+ * (found with coordination's Observe on election {@value #REPLICATION_ELECTION}). Calls block up to {@code request.timeout.ms}. When a bootstrap address cannot be
  * reached the next one is tried; nothing else is retried (creating a topic is not idempotent).
  * Thread-safe. Failures are thrown as {@link StrataException} with the server's reason.
  *
@@ -48,6 +59,9 @@ import java.util.function.Function;
  * }</pre>
  */
 public final class StrataAdmin implements AutoCloseable {
+
+    /** The coordination election whose leader is the active replication controller's {@code host:port}. */
+    static final String REPLICATION_ELECTION = "replication";
 
     private final List<Address> bootstrap;
     private final int requestTimeoutMs;
@@ -211,6 +225,83 @@ public final class StrataAdmin implements AutoCloseable {
                 .toList();
     }
 
+    /**
+     * Moves partitions' replicas to other nodes (Kafka's {@code alterPartitionReassignments}):
+     * the new replicas are added and copy the log; once all of them are in the ISR, leadership
+     * moves into the new list if needed and the replicas not in it are removed. This returns when
+     * the reassignment has started; {@link #describeTopic} shows its progress
+     * ({@link TopicDescription#targetReplicas()}). Asking again for a partition being reassigned
+     * replaces its target; asking again for the same target changes nothing.
+     *
+     * @param reassignments per partition the replica list wanted, preferred leader first; an
+     *                      empty list cancels the partition's reassignment in progress (the
+     *                      replicas added for it that have not caught up are removed)
+     * @return each partition's state as written, in the map's iteration order
+     * @throws StrataException {@code UNKNOWN_TOPIC_OR_PARTITION}, {@code INVALID_REPLICATION_FACTOR}
+     *                         (duplicate node ids), {@code INELIGIBLE_REPLICA} (a node that is not
+     *                         live), {@code INVALID_REQUEST}, {@code NOT_CONTROLLER} (no active
+     *                         replication controller right now: retriable)
+     */
+    public List<PartitionReassignment> reassignPartitions(Map<TopicPartition, List<Integer>> reassignments) {
+        ReassignPartitionsRequest.Builder request = ReassignPartitionsRequest.newBuilder();
+        reassignments.forEach((tp, replicas) -> request.addReassignments(io.strata.proto.v1.PartitionReassignment.newBuilder()
+                .setTopic(tp.topic()).setPartition(tp.partition()).addAllReplicas(replicas)));
+        return callController(stub -> stub.reassignPartitions(request.build())).getStatesList().stream()
+                .map(StrataAdmin::toReassignment)
+                .toList();
+    }
+
+    /** As {@link #reassignPartitions} for one partition; an empty {@code replicas} cancels. */
+    public PartitionReassignment reassignPartition(String topic, int partition, List<Integer> replicas) {
+        return reassignPartitions(Map.of(new TopicPartition(topic, partition), replicas)).get(0);
+    }
+
+    private static PartitionReassignment toReassignment(PartitionState s) {
+        return new PartitionReassignment(ClusterSnapshot.partitionInfos(s.getTopic(), List.of(s)).get(0), s.getTargetReplicasList());
+    }
+
+    /**
+     * Calls the active replication controller: its {@code host:port} comes from coordination's
+     * Observe; a standby's NOT_CONTROLLER naming another instance (the election moved meanwhile)
+     * is followed once — such a refusal wrote nothing, so the call is safe to repeat.
+     */
+    private <R> R callController(Function<ReplicationGrpc.ReplicationBlockingStub, R> method) {
+        String controller = activeController();
+        for (int attempt = 0; ; attempt++) {
+            Address address = Address.parse(controller);
+            try {
+                return method.apply(ReplicationGrpc.newBlockingStub(channels.channel(address))
+                        .withDeadlineAfter(requestTimeoutMs, TimeUnit.MILLISECONDS));
+            } catch (StatusRuntimeException e) {
+                StrataException failure = Errors.toStrataException(e, address.toString());
+                Metadata trailers = Status.trailersFromThrowable(e);
+                String named = trailers == null ? null : trailers.get(StrataError.LEADER_KEY);
+                if (attempt > 0 || failure.reason() != ErrorCode.NOT_CONTROLLER || named == null || named.equals(controller)) {
+                    throw failure;
+                }
+                controller = named;
+            }
+        }
+    }
+
+    /** The active replication controller's {@code host:port}, from the first event of Observe{election: replication}. */
+    private String activeController() {
+        LeadershipEvent event = call(stub -> {
+            Context.CancellableContext observing = Context.current().withCancellation();
+            Context previous = observing.attach();
+            try {
+                return stub.observe(ObserveRequest.newBuilder().setElection(REPLICATION_ELECTION).build()).next();
+            } finally {
+                observing.detach(previous);
+                observing.cancel(null);
+            }
+        });
+        if (event.getLeaderId().isEmpty()) {
+            throw new StrataException(ErrorCode.NOT_CONTROLLER, "no replication controller is active right now; retry shortly");
+        }
+        return event.getLeaderId();
+    }
+
     private static ClientQuota toQuota(io.strata.proto.v1.ClientQuota q) {
         return new ClientQuota(q.getDefaultEntity() ? Optional.empty() : Optional.of(q.getClientId()),
                 q.hasProducerByteRate() ? OptionalLong.of(q.getProducerByteRate()) : OptionalLong.empty(),
@@ -244,9 +335,15 @@ public final class StrataAdmin implements AutoCloseable {
     }
 
     private static TopicDescription toDescription(io.strata.proto.v1.TopicDescription d) {
+        Map<Integer, List<Integer>> targets = new java.util.HashMap<>();
+        for (PartitionState p : d.getPartitionsList()) {
+            if (p.getTargetReplicasCount() > 0) {
+                targets.put(p.getPartition(), p.getTargetReplicasList());
+            }
+        }
         return new TopicDescription(d.getName(), d.getTopicId(),
                 ClusterSnapshot.partitionInfos(d.getName(), d.getPartitionsList()),
-                d.getConfigsMap(), d.getOverridesMap());
+                d.getConfigsMap(), d.getOverridesMap(), targets);
     }
 
     /** Closes the connections. */

@@ -89,13 +89,13 @@ final class PartitionWriter {
             }
             if (change.leaderChanged()) {
                 leaderChanges.increment();
-                LOG.infof("leader election: topic %s partition %d leader %d -> %d, leader epoch %d, isr %s, elr %s; reason: %s",
+                LOG.infof("leader election: topic %s partition %d leader %d -> %d, leader epoch %d, isr %s, elr %s%s; reason: %s",
                         change.topic(), change.partition(), change.before().getLeader(), stored.getLeader(), stored.getLeaderEpoch(),
-                        stored.getIsrList(), stored.getElrList(), change.reason());
+                        stored.getIsrList(), stored.getElrList(), change.replicasChange(), change.reason());
             } else {
-                LOG.infof("partition %s-%d: isr %s -> %s, elr %s -> %s (partition epoch %d); reason: %s", change.topic(),
+                LOG.infof("partition %s-%d: isr %s -> %s, elr %s -> %s%s (partition epoch %d); reason: %s", change.topic(),
                         change.partition(), change.before().getIsrList(), stored.getIsrList(), change.before().getElrList(),
-                        stored.getElrList(), stored.getPartitionEpoch(), change.reason());
+                        stored.getElrList(), change.replicasChange(), stored.getPartitionEpoch(), change.reason());
             }
             result.complete(stored);
         });

@@ -15,7 +15,10 @@ import io.strata.proto.v1.ElectPreferredLeadersResponse;
 import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.LeadershipEvent;
 import io.strata.proto.v1.ObserveRequest;
+import io.strata.proto.v1.PartitionReassignment;
 import io.strata.proto.v1.PartitionState;
+import io.strata.proto.v1.ReassignPartitionsRequest;
+import io.strata.proto.v1.ReassignPartitionsResponse;
 import io.strata.proto.v1.RegisterNode;
 import io.strata.proto.v1.TopicDescription;
 import io.strata.proto.v1.TopicMetadata;
@@ -24,6 +27,7 @@ import io.strata.replication.config.ReplicationConfig;
 import io.strata.replication.rules.AlterIsrRules;
 import io.strata.replication.rules.LiveNodes;
 import io.strata.replication.rules.PartitionChange;
+import io.strata.replication.rules.ReassignmentRules;
 import io.strata.replication.rules.Reconciler;
 import io.strata.replication.rules.RuleViolation;
 import io.strata.replication.rules.TopicPolicy;
@@ -33,7 +37,9 @@ import io.strata.runtime.coordination.CoordinationWatch;
 import org.jboss.logging.Logger;
 
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -295,6 +301,50 @@ public final class ReplicationController implements AutoCloseable {
                 ElectPreferredLeadersResponse.Builder answer = ElectPreferredLeadersResponse.newBuilder();
                 writes.forEach(w -> w.join().ifPresent(answer::addElected));
                 return answer.build();
+            });
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * ReassignPartitions: checks the request ({@link ReassignmentRules#checkShape}), reads each
+     * named topic's partitions fresh (DescribeTopic), decides every partition's new state with
+     * {@link ReassignmentRules#start} against the live nodes of the newest snapshot — all before
+     * anything is written, so a refused request writes nothing — then writes the changed ones with
+     * compare-and-set. The reconciler finishes each reassignment once its target has caught up
+     * ({@link ReassignmentRules#progress}). Completes with the states in request order (the
+     * current one where nothing changed), or the first failure (a partition written before it
+     * stays written; repeating the request is harmless: it decides the same state again).
+     */
+    public CompletableFuture<ReassignPartitionsResponse> reassignPartitions(ReassignPartitionsRequest request) {
+        try {
+            ReassignmentRules.checkShape(request);
+            ActiveTerm t = activeTerm();
+            LiveNodes nodes = LiveNodes.of(snapshotOf(t).getNodesList());
+            Map<String, CompletableFuture<TopicDescription>> topics = new LinkedHashMap<>();
+            for (PartitionReassignment r : request.getReassignmentsList()) {
+                topics.computeIfAbsent(r.getTopic(), name -> CoordinationCalls.<TopicDescription>call(channels,
+                        (stub, o) -> stub.describeTopic(DescribeTopicRequest.newBuilder().setName(name).build(), o)));
+            }
+            return CompletableFuture.allOf(topics.values().toArray(CompletableFuture[]::new)).thenCompose(read -> {
+                List<PartitionChange> changes = request.getReassignmentsList().stream().map(r -> {
+                    PartitionState current = topics.get(r.getTopic()).join().getPartitionsList().stream()
+                            .filter(p -> p.getPartition() == r.getPartition()).findFirst()
+                            .orElseThrow(() -> StrataError.exception(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + r.getTopic()
+                                    + "' has no partition " + r.getPartition()));
+                    PartitionState next = ReassignmentRules.start(r.getTopic(), current, r.getReplicasList(), nodes);
+                    return new PartitionChange(r.getTopic(), current, next, r.getReplicasCount() == 0
+                            ? "reassignment cancelled" : "reassignment to " + r.getReplicasList() + " requested");
+                }).toList();
+                List<CompletableFuture<PartitionState>> writes = changes.stream()
+                        .map(c -> c.after().equals(c.before()) ? CompletableFuture.completedFuture(c.before()) : t.writer().write(c))
+                        .toList();
+                return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).thenApply(done -> {
+                    ReassignPartitionsResponse.Builder answer = ReassignPartitionsResponse.newBuilder();
+                    writes.forEach(w -> answer.addStates(w.join()));
+                    return answer.build();
+                });
             });
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);

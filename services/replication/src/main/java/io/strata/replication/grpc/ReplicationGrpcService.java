@@ -5,6 +5,8 @@ import io.strata.proto.v1.AlterIsrRequest;
 import io.strata.proto.v1.ElectPreferredLeadersRequest;
 import io.strata.proto.v1.ElectPreferredLeadersResponse;
 import io.strata.proto.v1.PartitionState;
+import io.strata.proto.v1.ReassignPartitionsRequest;
+import io.strata.proto.v1.ReassignPartitionsResponse;
 import io.strata.proto.v1.ReplicationGrpc;
 import io.strata.replication.ReplicationNode;
 import io.strata.replication.controller.ReplicationController;
@@ -44,6 +46,11 @@ public class ReplicationGrpcService extends ReplicationGrpc.ReplicationImplBase 
     @Override
     public void electPreferredLeaders(ElectPreferredLeadersRequest request, StreamObserver<ElectPreferredLeadersResponse> responses) {
         answer(responses, c -> c.electPreferredLeaders(request));
+    }
+
+    @Override
+    public void reassignPartitions(ReassignPartitionsRequest request, StreamObserver<ReassignPartitionsResponse> responses) {
+        answer(responses, c -> c.reassignPartitions(request));
     }
 
     private <T> void answer(StreamObserver<T> responses, Function<ReplicationController, CompletableFuture<T>> call) {

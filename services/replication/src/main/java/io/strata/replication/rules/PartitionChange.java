@@ -22,10 +22,22 @@ public record PartitionChange(String topic, PartitionState before, PartitionStat
         return before.getLeader() != after.getLeader();
     }
 
+    /** Whether the replica list or the reassignment target changes. */
+    public boolean replicasChanged() {
+        return !before.getReplicasList().equals(after.getReplicasList())
+                || !before.getTargetReplicasList().equals(after.getTargetReplicasList());
+    }
+
+    /** {@code ", replicas [..] -> [..], target [..] -> [..]"} when they change, else empty. */
+    public String replicasChange() {
+        return replicasChanged() ? ", replicas " + before.getReplicasList() + " -> " + after.getReplicasList() + ", target "
+                + before.getTargetReplicasList() + " -> " + after.getTargetReplicasList() : "";
+    }
+
     @Override
     public String toString() {
         return topic + "-" + partition() + ": leader " + before.getLeader() + " -> " + after.getLeader() + " (epoch "
                 + before.getLeaderEpoch() + " -> " + after.getLeaderEpoch() + "), isr " + before.getIsrList() + " -> "
-                + after.getIsrList() + ", elr " + before.getElrList() + " -> " + after.getElrList() + ": " + reason;
+                + after.getIsrList() + ", elr " + before.getElrList() + " -> " + after.getElrList() + replicasChange() + ": " + reason;
     }
 }

@@ -13,15 +13,16 @@ import java.util.function.Predicate;
 /**
  * The controller's decisions for a whole cluster snapshot (WatchMetadata's ClusterMetadata):
  * pure — no I/O, no clock, no state — so the same snapshot always gives the same changes. Per
- * partition it applies {@link PartitionRules#reconcile} and, for the partitions selected for it,
- * {@link PartitionRules#preferLeader} on top.
+ * partition it applies {@link PartitionRules#reconcile}, then {@link ReassignmentRules#progress}
+ * (a reassignment whose target replicas have all caught up is finished), and, for the partitions
+ * selected for it, {@link PartitionRules#preferLeader} on top.
  */
 public final class Reconciler {
 
     private Reconciler() {
     }
 
-    /** The changes the snapshot calls for (leader elections, ISR and ELR updates). */
+    /** The changes the snapshot calls for (leader elections, ISR and ELR updates, finished reassignments). */
     public static List<PartitionChange> reconcile(ClusterMetadata snapshot) {
         return reconcile(snapshot, tp -> false);
     }
@@ -39,6 +40,11 @@ public final class Reconciler {
                 Optional<PartitionRules.Decision> decision = PartitionRules.reconcile(state, nodes, policy);
                 PartitionState current = decision.map(PartitionRules.Decision::state).orElse(state);
                 String reason = decision.map(PartitionRules.Decision::reason).orElse(null);
+                Optional<PartitionRules.Decision> reassigned = ReassignmentRules.progress(current, nodes);
+                if (reassigned.isPresent()) {
+                    current = reassigned.get().state();
+                    reason = reason == null ? reassigned.get().reason() : reason + "; " + reassigned.get().reason();
+                }
                 TopicPartition tp = TopicPartition.newBuilder().setTopic(topic.getName()).setPartition(state.getPartition()).build();
                 if (preferred.test(tp)) {
                     Optional<PartitionRules.Decision> moved = PartitionRules.preferLeader(current, nodes);

@@ -19,7 +19,10 @@ import io.strata.proto.v1.ElectPreferredLeadersRequest;
 import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.NodeRole;
 import io.strata.proto.v1.ObserveRequest;
+import io.strata.proto.v1.PartitionReassignment;
 import io.strata.proto.v1.PartitionState;
+import io.strata.proto.v1.ReassignPartitionsRequest;
+import io.strata.proto.v1.ReassignPartitionsResponse;
 import io.strata.proto.v1.RegisterNode;
 import io.strata.proto.v1.ReplicationGrpc;
 import io.strata.proto.v1.TopicDescription;
@@ -288,6 +291,89 @@ class ReplicationControllerTest {
         assertRefused(() -> active.stub().electPreferredLeaders(ElectPreferredLeadersRequest.newBuilder()
                 .addPartitions(io.strata.proto.v1.TopicPartition.newBuilder().setTopic("prefs").setPartition(5)).build()),
                 ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "prefs-5");
+    }
+
+    private static ReassignPartitionsRequest reassign(String topic, int partition, List<Integer> replicas) {
+        return ReassignPartitionsRequest.newBuilder().addReassignments(PartitionReassignment.newBuilder().setTopic(topic)
+                .setPartition(partition).addAllReplicas(replicas)).build();
+    }
+
+    /** The storage node (of 1..4) that is not a replica of {@code p}. */
+    private static int freshNode(PartitionState p) {
+        return java.util.stream.IntStream.rangeClosed(1, 4).filter(n -> !p.getReplicasList().contains(n)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void reassignPartitionsWritesTheUnionAndTheControllerSwitchesOnceTheNewReplicaIsInSync() throws Exception {
+        storageNode(4);
+        await().atMost(WAIT).until(() -> storage.get(4).session().registered());
+        Instance active = instance();
+        await().atMost(WAIT).until(active.controller::isActive);
+        PartitionState p = createTopic("moves", 1).getPartitions(0);
+        int leader = p.getLeader();
+        int fresh = freshNode(p);
+        List<Integer> others = p.getReplicasList().stream().filter(r -> r != leader).toList();
+        List<Integer> target = List.of(fresh, others.get(0), others.get(1));
+
+        // The controller needs a snapshot in which the new node is live.
+        ReassignPartitionsResponse answer = await().atMost(WAIT).ignoreExceptions()
+                .until(() -> active.stub().reassignPartitions(reassign("moves", 0, target)), r -> true);
+
+        PartitionState started = answer.getStates(0);
+        assertThat(started.getReplicasList()).containsExactly(fresh, others.get(0), others.get(1), leader);
+        assertThat(started.getTargetReplicasList()).containsExactlyElementsOf(target);
+        assertThat(started.getIsrList()).containsExactlyElementsOf(p.getIsrList());
+        assertThat(started.getLeader()).isEqualTo(leader);
+        assertThat(started.getPartitionEpoch()).isEqualTo(p.getPartitionEpoch() + 1);
+        assertThat(describe("moves").getPartitions(0)).isEqualTo(started);
+        assertThat(active.stub().reassignPartitions(reassign("moves", 0, target)).getStates(0)).as("repeating it changes nothing")
+                .isEqualTo(started);
+
+        // Nothing more happens until the new replica is in sync; then the leader adds it to the ISR.
+        assertThat(describe("moves").getPartitions(0)).isEqualTo(started);
+        List<Integer> expanded = new ArrayList<>(started.getIsrList());
+        expanded.add(fresh);
+        active.stub().alterIsr(AlterIsrRequest.newBuilder().setTopic("moves").setPartition(0).setLeaderId(leader)
+                .setLeaderEpoch(started.getLeaderEpoch()).setPartitionEpoch(started.getPartitionEpoch()).addAllNewIsr(expanded).build());
+
+        await().atMost(WAIT).until(() -> describe("moves").getPartitions(0).getTargetReplicasCount() == 0);
+        PartitionState done = describe("moves").getPartitions(0);
+        assertThat(done.getReplicasList()).containsExactlyElementsOf(target);
+        assertThat(done.getIsrList()).containsExactlyInAnyOrderElementsOf(target);
+        assertThat(done.getLeader()).as("leadership moved into the target, to its first replica").isEqualTo(fresh);
+        assertThat(done.getLeaderEpoch()).isEqualTo(p.getLeaderEpoch() + 1);
+    }
+
+    @Test
+    void reassignPartitionsCancelsAndRefusesWhatItMust() throws Exception {
+        storageNode(4);
+        await().atMost(WAIT).until(() -> storage.get(4).session().registered());
+        Instance active = instance();
+        await().atMost(WAIT).until(active.controller::isActive);
+        Instance standby = instance();
+        PartitionState p = createTopic("undo", 1).getPartitions(0);
+        int fresh = freshNode(p);
+        List<Integer> target = List.of(fresh, p.getReplicas(0), p.getReplicas(1));
+        PartitionState started = await().atMost(WAIT).ignoreExceptions()
+                .until(() -> active.stub().reassignPartitions(reassign("undo", 0, target)), r -> true).getStates(0);
+        assertThat(started.getTargetReplicasList()).containsExactlyElementsOf(target);
+
+        PartitionState cancelled = active.stub().reassignPartitions(reassign("undo", 0, List.of())).getStates(0);
+
+        assertThat(cancelled.getReplicasList()).as("the new replica never caught up: it leaves again").containsExactlyElementsOf(p.getReplicasList());
+        assertThat(cancelled.getTargetReplicasCount()).isZero();
+        assertThat(cancelled.getLeader()).isEqualTo(p.getLeader());
+        assertThat(describe("undo").getPartitions(0)).isEqualTo(cancelled);
+
+        assertRefused(() -> active.stub().reassignPartitions(reassign("undo", 0, List.of(fresh, 9))), ErrorCode.INELIGIBLE_REPLICA, "node 9");
+        assertRefused(() -> active.stub().reassignPartitions(reassign("undo", 3, List.of(fresh))), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+                "no partition 3");
+        assertRefused(() -> active.stub().reassignPartitions(reassign("missing", 0, List.of(fresh))), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+                "missing");
+        assertRefused(() -> active.stub().reassignPartitions(reassign("undo", 0, List.of(fresh, fresh))), ErrorCode.INVALID_REPLICATION_FACTOR,
+                "distinct");
+        assertRefused(() -> standby.stub().reassignPartitions(reassign("undo", 0, List.of(fresh))), ErrorCode.NOT_CONTROLLER, "standby");
+        assertThat(describe("undo").getPartitions(0)).isEqualTo(cancelled);
     }
 
     private static void assertRefused(ThrowingCallable call, ErrorCode reason, String messagePart) {
