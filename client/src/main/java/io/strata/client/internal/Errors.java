@@ -6,6 +6,7 @@ import io.strata.client.StrataException;
 import io.strata.proto.StrataError;
 import io.strata.proto.v1.ErrorCode;
 
+import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -14,7 +15,7 @@ import java.util.concurrent.ExecutionException;
  * The one place where failed calls become {@link StrataException}s. The reason comes from the
  * {@code strata-error} trailer ({@link StrataError#reasonOf}); the message is the server's
  * status description. Failures without a trailer are transport failures: {@code UNAVAILABLE}
- * (node unreachable) is retriable, {@code DEADLINE_EXCEEDED} becomes
+ * (node unreachable; also grpc-java's {@code UNKNOWN: channel closed} of a connection reset) is retriable, {@code DEADLINE_EXCEEDED} becomes
  * {@link ErrorCode#REQUEST_TIMED_OUT}, the rest are not retriable.
  */
 public final class Errors {
@@ -50,6 +51,11 @@ public final class Errors {
             return new StrataException(ErrorCode.ERROR_CODE_UNSPECIFIED, "CANCELLED", false, Status.Code.CANCELLED,
                     "the request was cancelled", t);
         }
+        if (status.getCode() == Status.Code.UNKNOWN && closedConnection(t)) {
+            // grpc-java reports a connection reset by a dying server as "UNKNOWN: channel closed"
+            // (grpc/grpc-java#10120): it is the same failure as UNAVAILABLE, and as retriable.
+            status = Status.UNAVAILABLE.withDescription(status.getDescription()).withCause(status.getCause());
+        }
         String message = transportMessage(status, target);
         return switch (status.getCode()) {
             case DEADLINE_EXCEEDED -> new StrataException(ErrorCode.REQUEST_TIMED_OUT, ErrorCode.REQUEST_TIMED_OUT.name(),
@@ -66,6 +72,15 @@ public final class Errors {
             t = t.getCause();
         }
         return t;
+    }
+
+    private static boolean closedConnection(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof ClosedChannelException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether a failure is a transport failure worth retrying on another node or later. */

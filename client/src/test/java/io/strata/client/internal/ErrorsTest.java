@@ -29,6 +29,17 @@ class ErrorsTest {
     }
 
     @Test
+    void aConnectionClosedUnderACallIsRetriableAsUnavailable() {
+        // What grpc-java reports when the server's process dies mid-call (grpc/grpc-java#10120).
+        StatusRuntimeException wire = Status.UNKNOWN.withDescription("channel closed")
+                .withCause(new java.nio.channels.ClosedChannelException()).asRuntimeException();
+        StrataException e = Errors.toStrataException(wire, "127.0.0.1:9092");
+        assertThat(e.retriable()).isTrue();
+        assertThat(e.statusCode()).contains(Status.Code.UNAVAILABLE);
+        assertThat(Errors.toStrataException(Status.UNKNOWN.withDescription("boom").asRuntimeException()).retriable()).isFalse();
+    }
+
+    @Test
     void nonRetriableReasonIsNotRetriable() {
         StrataException e = Errors.toStrataException(
                 StrataError.exception(ErrorCode.RECORD_TOO_LARGE, "record of 2000000 bytes exceeds 1048588"));
