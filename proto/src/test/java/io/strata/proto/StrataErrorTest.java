@@ -1,11 +1,13 @@
 package io.strata.proto;
 
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.strata.proto.v1.ErrorCode;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -56,4 +58,19 @@ class StrataErrorTest {
         assertEquals("5", TopicConfigs.effective(Map.of(), Map.of("retention.ms", "5")).get("retention.ms"));
         assertEquals("7", TopicConfigs.effective(Map.of("retention.ms", "7"), Map.of("retention.ms", "5")).get("retention.ms"));
     }
+
+    @Test
+    void theLeaderTrailerNamesANodeForNotLeaderAndIsIgnoredWhenItIsAnAddress() {
+        Metadata node = new Metadata();
+        node.put(StrataError.LEADER_KEY, "2");
+        assertEquals(Optional.of(2), StrataError.leaderOf(StrataError.exception(ErrorCode.NOT_LEADER, "moved", node)));
+        Metadata controller = new Metadata();
+        controller.put(StrataError.LEADER_KEY, "127.0.0.1:9092");
+        StatusRuntimeException standby = StrataError.exception(ErrorCode.NOT_CONTROLLER, "standby", controller);
+        assertEquals(Optional.empty(), StrataError.leaderOf(standby));
+        assertEquals(Status.Code.UNAVAILABLE, standby.getStatus().getCode());
+        assertTrue(StrataError.retriable(ErrorCode.NOT_CONTROLLER));
+        assertEquals(Status.Code.FAILED_PRECONDITION, StrataError.statusCode(ErrorCode.INELIGIBLE_REPLICA));
+    }
 }
+
