@@ -38,14 +38,14 @@ public final class StrataError {
             case UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_GROUP, UNKNOWN_MEMBER_ID, UNKNOWN_PRODUCER_ID, UNKNOWN_QUOTA -> Status.Code.NOT_FOUND;
             case INVALID_TOPIC, INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR, INVALID_CONFIG,
                  RECORD_TOO_LARGE, INVALID_BATCH, INVALID_REQUEST -> Status.Code.INVALID_ARGUMENT;
-            case TOPIC_ALREADY_EXISTS, NODE_ALREADY_REGISTERED -> Status.Code.ALREADY_EXISTS;
+            case TOPIC_ALREADY_EXISTS, NODE_ALREADY_REGISTERED, UNRELEASED_INSTANCE_ID -> Status.Code.ALREADY_EXISTS;
             case CORRUPT_BATCH -> Status.Code.DATA_LOSS;
             case OFFSET_OUT_OF_RANGE -> Status.Code.OUT_OF_RANGE;
             case NOT_LEADER, FENCED_LEADER_EPOCH, FENCED_MEMBER_EPOCH, GROUP_NOT_EMPTY,
-                 OUT_OF_ORDER_SEQUENCE, INVALID_PRODUCER_EPOCH, INELIGIBLE_REPLICA -> Status.Code.FAILED_PRECONDITION;
+                 OUT_OF_ORDER_SEQUENCE, INVALID_PRODUCER_EPOCH, INELIGIBLE_REPLICA, STALE_MEMBER_EPOCH -> Status.Code.FAILED_PRECONDITION;
             case DUPLICATE_SEQUENCE -> Status.Code.ALREADY_EXISTS;
             case UNKNOWN_LEADER_EPOCH, NOT_ENOUGH_REPLICAS, STORAGE_ERROR, NOT_ENOUGH_NODES, METADATA_UNAVAILABLE,
-                 NOT_CONTROLLER -> Status.Code.UNAVAILABLE;
+                 NOT_CONTROLLER, NOT_COORDINATOR -> Status.Code.UNAVAILABLE;
             case REQUEST_TIMED_OUT -> Status.Code.DEADLINE_EXCEEDED;
             case CAS_FAILED -> Status.Code.ABORTED;
             case BUFFER_EXHAUSTED -> Status.Code.RESOURCE_EXHAUSTED;
@@ -58,7 +58,7 @@ public final class StrataError {
         return switch (reason) {
             case CORRUPT_BATCH, NOT_LEADER, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, NOT_ENOUGH_REPLICAS,
                  STORAGE_ERROR, REQUEST_TIMED_OUT, CAS_FAILED, NOT_ENOUGH_NODES, BUFFER_EXHAUSTED, METADATA_UNAVAILABLE,
-                 NOT_CONTROLLER -> true;
+                 NOT_CONTROLLER, NOT_COORDINATOR, STALE_MEMBER_EPOCH -> true;
             default -> false;
         };
     }
@@ -96,7 +96,7 @@ public final class StrataError {
         try {
             return Optional.of(Integer.parseInt(trailers.get(LEADER_KEY)));
         } catch (NumberFormatException notANodeId) {
-            return Optional.empty(); // NOT_CONTROLLER names a "host:port" in the same trailer
+            return Optional.empty(); // NOT_CONTROLLER and NOT_COORDINATOR name a "host:port" in the same trailer
         }
     }
 }
