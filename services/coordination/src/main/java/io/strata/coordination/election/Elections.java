@@ -46,7 +46,8 @@ import java.util.regex.Pattern;
 public final class Elections implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(Elections.class);
-    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9._-]{1,128}");
+    /** A valid election name (it is one key segment). */
+    static final Pattern NAME = Pattern.compile("[a-zA-Z0-9._-]{1,128}");
     private static final int MAX_CANDIDATE_ID_LENGTH = 256;
 
     private final MetadataStore store;
@@ -163,7 +164,7 @@ public final class Elections implements AutoCloseable {
     }
 
     /** The leader's key in a read of an election's prefix: the lowest create revision. */
-    private static Optional<KeyValue> leaderOf(List<KeyValue> candidates) {
+    static Optional<KeyValue> leaderOf(List<KeyValue> candidates) {
         return candidates.stream().min(Comparator.comparingLong(KeyValue::createRevision));
     }
 

@@ -5,6 +5,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.strata.coordination.CoordinationException;
 import io.strata.coordination.config.CoordinationConfig;
 import io.strata.coordination.election.Elections;
+import io.strata.coordination.groups.GroupStore;
 import io.strata.coordination.metadata.AssignmentFeed;
 import io.strata.coordination.metadata.ClusterIdentity;
 import io.strata.coordination.metadata.MetadataFeed;
@@ -23,6 +24,8 @@ import io.strata.proto.v1.ClientQuota;
 import io.strata.proto.v1.ClusterMetadata;
 import io.strata.proto.v1.CoordinationGrpc;
 import io.strata.proto.v1.CreateTopicRequest;
+import io.strata.proto.v1.DeleteGroupStateRequest;
+import io.strata.proto.v1.DeleteGroupStateResponse;
 import io.strata.proto.v1.DeleteQuotaRequest;
 import io.strata.proto.v1.DeleteQuotaResponse;
 import io.strata.proto.v1.DeleteTopicRequest;
@@ -36,15 +39,21 @@ import io.strata.proto.v1.ListQuotasRequest;
 import io.strata.proto.v1.ListQuotasResponse;
 import io.strata.proto.v1.ListTopicsRequest;
 import io.strata.proto.v1.ListTopicsResponse;
+import io.strata.proto.v1.LoadGroupsRequest;
 import io.strata.proto.v1.MetadataRequest;
 import io.strata.proto.v1.NodeSessionRequest;
 import io.strata.proto.v1.NodeSessionResponse;
 import io.strata.proto.v1.ObserveRequest;
 import io.strata.proto.v1.PartitionState;
+import io.strata.proto.v1.PutGroupRecordRequest;
+import io.strata.proto.v1.PutGroupRecordResponse;
 import io.strata.proto.v1.QuotaSnapshot;
 import io.strata.proto.v1.ResignRequest;
 import io.strata.proto.v1.ResignResponse;
 import io.strata.proto.v1.SetQuotaRequest;
+import io.strata.proto.v1.StoreGroupOffsetsRequest;
+import io.strata.proto.v1.StoreGroupOffsetsResponse;
+import io.strata.proto.v1.StoredGroup;
 import io.strata.proto.v1.TopicDescription;
 import io.strata.proto.v1.UpdatePartitionStateRequest;
 import io.strata.proto.v1.WatchAssignmentsRequest;
@@ -69,7 +78,7 @@ import java.util.function.Supplier;
  * The Coordination gRPC service ({@code strata.v1.Coordination}): a thin adapter from the wire
  * to the domain classes ({@link TopicService}, {@link NodeRegistry}, {@link MetadataService},
  * {@link AssignmentFeed}, {@link MetadataFeed}, {@link Elections}, {@link ProducerIdAllocator}, {@link QuotaService},
- * {@link QuotaFeed}), which hold every
+ * {@link QuotaFeed}, {@link GroupStore}), which hold every
  * rule. Failures become statuses in one place, {@link GrpcErrors}.
  *
  * <p>A CDI {@code @Singleton} {@link io.grpc.BindableService}: the runtime's gRPC server serves
@@ -97,6 +106,7 @@ public class CoordinationGrpcService extends CoordinationGrpc.CoordinationImplBa
     private final ProducerIdAllocator producerIds;
     private final QuotaService quotas;
     private final QuotaFeed quotaFeed;
+    private final GroupStore groups;
     private final ScheduledExecutorService executor;
     private volatile boolean shuttingDown;
 
@@ -123,6 +133,7 @@ public class CoordinationGrpcService extends CoordinationGrpc.CoordinationImplBa
         this.producerIds = new ProducerIdAllocator(store);
         this.quotas = new QuotaService(store);
         this.quotaFeed = new QuotaFeed(store, executor, QUOTA_COALESCE);
+        this.groups = new GroupStore(store);
         LOG.debugf("coordination service ready: %s", config);
     }
 
@@ -277,6 +288,38 @@ public class CoordinationGrpcService extends CoordinationGrpc.CoordinationImplBa
             stream.whenCancelled(subscription::close);
         } catch (RuntimeException e) {
             stream.fail(GrpcErrors.toStatus(e, "WatchQuotas"));
+        }
+    }
+
+    @Override
+    public void putGroupRecord(PutGroupRecordRequest request, StreamObserver<PutGroupRecordResponse> responses) {
+        unary(responses, "PutGroupRecord " + request.getRecord().getGroupId(),
+                () -> PutGroupRecordResponse.newBuilder().setRevision(groups.putRecord(request)).build());
+    }
+
+    @Override
+    public void storeGroupOffsets(StoreGroupOffsetsRequest request, StreamObserver<StoreGroupOffsetsResponse> responses) {
+        unary(responses, "StoreGroupOffsets " + request.getGroupId(), () -> {
+            groups.storeOffsets(request);
+            return StoreGroupOffsetsResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void deleteGroupState(DeleteGroupStateRequest request, StreamObserver<DeleteGroupStateResponse> responses) {
+        unary(responses, "DeleteGroupState " + request.getGroupId(), () -> {
+            groups.delete(request);
+            return DeleteGroupStateResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void loadGroups(LoadGroupsRequest request, StreamObserver<StoredGroup> responses) {
+        PacedStream<StoredGroup> stream = new PacedStream<>(responses);
+        try {
+            stream.send(groups.load());
+        } catch (RuntimeException e) {
+            stream.fail(GrpcErrors.toStatus(e, "LoadGroups"));
         }
     }
 

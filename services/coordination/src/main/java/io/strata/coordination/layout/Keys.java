@@ -5,6 +5,7 @@ import io.strata.proto.v1.NodeRole;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The key layout under the store's root (mirrors {@code metadata.proto}); the one place that
@@ -20,8 +21,12 @@ import java.util.Locale;
  * elections/&lt;name&gt;/&lt;lease hex&gt;        ElectionCandidate, bound to the candidate's lease
  * quotas/default                      ClientQuota of the default entity
  * quotas/clients/&lt;client id&gt;          ClientQuota (URL-encoded client id)
+ * groups/&lt;group&gt;/record               GroupRecord
+ * groups/&lt;group&gt;/offsets/&lt;topic&gt;/&lt;n&gt;  OffsetCommit
  * </pre>
- * Topic and election names cannot hold '/', so a name's prefix never catches another name.
+ * Topic, election and group names cannot hold '/' ({@code TopicNames}, {@code GroupIds}), so a
+ * name's prefix (which ends in '/') never catches another name: {@code groups/g/} is not a prefix
+ * of {@code groups/g2/record}.
  */
 public final class Keys {
 
@@ -35,6 +40,9 @@ public final class Keys {
     public static final String QUOTAS = "quotas/";
     public static final String DEFAULT_QUOTA = QUOTAS + "default";
     public static final String CLIENT_QUOTAS = QUOTAS + "clients/";
+    public static final String GROUPS = "groups/";
+    private static final String GROUP_RECORD = "record";
+    private static final String GROUP_OFFSETS = "offsets/";
 
     private Keys() {
     }
@@ -89,5 +97,45 @@ public final class Keys {
 
     public static String electionCandidate(String election, long leaseId) {
         return electionPrefix(election) + Long.toHexString(leaseId);
+    }
+
+    /** Every key of one group (its record and offsets); the trailing '/' keeps "g" from catching "g2". */
+    public static String groupPrefix(String groupId) {
+        return GROUPS + groupId + "/";
+    }
+
+    public static String groupRecord(String groupId) {
+        return groupPrefix(groupId) + GROUP_RECORD;
+    }
+
+    public static String groupOffset(String groupId, String topic, int partition) {
+        return groupPrefix(groupId) + GROUP_OFFSETS + topic + "/" + partition;
+    }
+
+    /**
+     * What a key under {@link #GROUPS} holds, or empty for a key this layout does not define
+     * (written by a newer version, or by hand).
+     */
+    public static Optional<GroupKey> parseGroupKey(String key) {
+        if (!key.startsWith(GROUPS)) {
+            return Optional.empty();
+        }
+        int slash = key.indexOf('/', GROUPS.length());
+        if (slash <= GROUPS.length()) {
+            return Optional.empty();
+        }
+        String groupId = key.substring(GROUPS.length(), slash);
+        String rest = key.substring(slash + 1);
+        if (rest.equals(GROUP_RECORD)) {
+            return Optional.of(new GroupKey(groupId, true));
+        }
+        if (rest.startsWith(GROUP_OFFSETS) && rest.indexOf('/', GROUP_OFFSETS.length()) > GROUP_OFFSETS.length()) {
+            return Optional.of(new GroupKey(groupId, false));
+        }
+        return Optional.empty();
+    }
+
+    /** A key of the group layout: the group's record ({@code record}) or one of its committed offsets. */
+    public record GroupKey(String groupId, boolean record) {
     }
 }
