@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 @Command(name = "kill", mixinStandardHelpOptions = true,
         description = {"Kill one process of the cluster in DIR with SIGKILL (kill -9: no clean shutdown) and wait until it is gone.",
                 "NODE is a storage node id as `topic describe` shows it (2), or a process name as cluster.json has it "
-                        + "(storage-2, replication-1, coordination-1, ingestion-1, etcd-1).",
+                        + "(storage-2, replication-1, groups-1, coordination-1, ingestion-1, etcd-1).",
                 "Exit 0 once it is gone, or at once when it was not running (said on stderr); 1 for an unknown NODE."})
 final class ClusterKillCommand implements Callable<Integer> {
 

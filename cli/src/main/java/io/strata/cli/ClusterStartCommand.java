@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
         description = {"Start one process of the cluster in DIR again, as `cluster up` would: same ports, id, data and session "
                 + "timeout; records its new pid in cluster.json and waits until it is ready.",
                 "NODE is a storage node id as `topic describe` shows it (2), or a process name as cluster.json has it "
-                        + "(storage-2, replication-1, coordination-1, ingestion-1, etcd-1).",
+                        + "(storage-2, replication-1, groups-1, coordination-1, ingestion-1, etcd-1).",
                 "Exit 0 once it is ready, or at once when it is running already (said on stderr); 1 for an unknown NODE or "
                         + "when it does not become ready (it is stopped again)."})
 final class ClusterStartCommand implements Callable<Integer> {

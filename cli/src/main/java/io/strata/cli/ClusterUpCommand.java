@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 
 /** {@code strata cluster up}: starts (or completes) a local multi-process cluster in a directory. */
 @Command(name = "up", mixinStandardHelpOptions = true,
-        description = {"Start a local cluster: etcd, coordination, storage nodes, replication controllers and ingestion, "
+        description = {"Start a local cluster: etcd, coordination, storage nodes, replication controllers, groups coordinators and ingestion, "
                 + "each its own process on 127.0.0.1, detached. Waits until all are ready, then writes DIR/cluster.json and exits.",
                 "Run again on the same directory to restart processes that stopped (same ports, ids and data) "
                         + "or to add storage nodes."})
@@ -41,6 +41,10 @@ final class ClusterUpCommand implements Callable<Integer> {
     @Option(names = "--replication-nodes", paramLabel = "N", defaultValue = "2",
             description = "Replication controllers: one active, the others hot standbys (default ${DEFAULT-VALUE}).")
     int replicationNodes;
+
+    @Option(names = "--groups-nodes", paramLabel = "N", defaultValue = "2",
+            description = "Consumer-group coordinators: one active, the others hot standbys (default ${DEFAULT-VALUE}).")
+    int groupsNodes;
 
     @Option(names = "--ingestion-nodes", paramLabel = "N", defaultValue = "1",
             description = "Ingestion instances, the front door for thin clients (default ${DEFAULT-VALUE}).")
@@ -65,6 +69,9 @@ final class ClusterUpCommand implements Callable<Integer> {
         if (replicationNodes < 0 || replicationNodes > 8) {
             throw new ParameterException(spec.commandLine(), "--replication-nodes must be 0..8, got " + replicationNodes);
         }
+        if (groupsNodes < 0 || groupsNodes > 8) {
+            throw new ParameterException(spec.commandLine(), "--groups-nodes must be 0..8, got " + groupsNodes);
+        }
         if (ingestionNodes < 0 || ingestionNodes > 8) {
             throw new ParameterException(spec.commandLine(), "--ingestion-nodes must be 0..8, got " + ingestionNodes);
         }
@@ -77,7 +84,7 @@ final class ClusterUpCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         LocalCluster cluster = new LocalCluster(dir, err);
         ClusterManifest m = cluster.up(new ClusterSize(Optional.ofNullable(storageNodes), coordinationNodes, replicationNodes,
-                        ingestionNodes), Optional.ofNullable(sessionTimeoutMs), RoleCommands.discover(System.getenv("STRATA_JAVA_OPTS")),
+                        groupsNodes, ingestionNodes), Optional.ofNullable(sessionTimeoutMs), RoleCommands.discover(System.getenv("STRATA_JAVA_OPTS")),
                 Duration.ofSeconds(timeoutSeconds));
         PrintWriter out = spec.commandLine().getOut();
         out.println("Strata cluster up: bootstrap " + m.bootstrap() + " (" + m.processes().size() + " processes; "

@@ -11,13 +11,19 @@ import io.strata.cli.cluster.ProcessStatus;
 import io.strata.client.NodeInfo;
 import io.strata.client.PartitionInfo;
 import io.strata.client.admin.ClientQuota;
+import io.strata.client.TopicPartition;
 import io.strata.client.admin.ClusterDescription;
+import io.strata.client.admin.GroupDescription;
+import io.strata.client.admin.GroupListing;
+import io.strata.client.admin.GroupMemberDescription;
+import io.strata.client.admin.GroupPartitionLag;
 import io.strata.client.admin.PartitionReassignment;
 import io.strata.client.admin.TopicDescription;
 import io.strata.client.admin.TopicListing;
 
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -136,6 +142,83 @@ final class JsonFormat {
         } else {
             node.putNull(field);
         }
+    }
+
+    /** {@code {"groups": [{"groupId", "state", "members"}]}}. */
+    static String groupList(List<GroupListing> groups) {
+        ObjectNode root = MAPPER.createObjectNode();
+        ArrayNode array = root.putArray("groups");
+        for (GroupListing g : groups) {
+            ObjectNode node = array.addObject();
+            node.put("groupId", g.groupId());
+            node.put("state", g.state());
+            node.put("members", g.members());
+        }
+        return write(MAPPER, root);
+    }
+
+    /**
+     * {@code {"groupId", "state", "groupEpoch", "assignor", "totalLag", "members": [{"memberId", "instanceId" (null for a
+     * dynamic member), "clientId", "host", "memberEpoch", "assignment": [{"topic", "partition"}], "targetAssignment"}],
+     * "partitions": [{"topic", "partition", "committed" (null when none), "logEndOffset", "lag", "member" (null when
+     * unassigned)}]}}.
+     */
+    static String groupDescription(GroupDescription d) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("groupId", d.groupId());
+        root.put("state", d.state());
+        root.put("groupEpoch", d.groupEpoch());
+        root.put("assignor", d.assignor());
+        root.put("totalLag", d.totalLag());
+        ArrayNode members = root.putArray("members");
+        for (GroupMemberDescription m : d.members()) {
+            ObjectNode node = members.addObject();
+            node.put("memberId", m.memberId());
+            node.put("instanceId", m.instanceId().orElse(null));
+            node.put("clientId", m.clientId());
+            node.put("host", m.host());
+            node.put("memberEpoch", m.memberEpoch());
+            partitions(node.putArray("assignment"), m.assignment());
+            partitions(node.putArray("targetAssignment"), m.targetAssignment());
+        }
+        ArrayNode partitions = root.putArray("partitions");
+        for (GroupPartitionLag p : d.partitions()) {
+            ObjectNode node = partitions.addObject();
+            node.put("topic", p.partition().topic());
+            node.put("partition", p.partition().partition());
+            if (p.committed().isPresent()) {
+                node.put("committed", p.committed().getAsLong());
+            } else {
+                node.putNull("committed");
+            }
+            node.put("logEndOffset", p.logEndOffset());
+            node.put("lag", p.lag());
+            node.put("member", p.memberId().orElse(null));
+        }
+        return write(MAPPER, root);
+    }
+
+    /** {@code {"groupId", "executed", "offsets": [{"topic", "partition", "offset"}]}}: a reset's plan, or what it applied. */
+    static String offsetReset(String groupId, boolean executed, Map<TopicPartition, Long> offsets) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("groupId", groupId);
+        root.put("executed", executed);
+        ArrayNode array = root.putArray("offsets");
+        offsets.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+            ObjectNode node = array.addObject();
+            node.put("topic", e.getKey().topic());
+            node.put("partition", e.getKey().partition());
+            node.put("offset", e.getValue());
+        });
+        return write(MAPPER, root);
+    }
+
+    private static void partitions(ArrayNode array, Collection<TopicPartition> partitions) {
+        partitions.stream().sorted().forEach(tp -> {
+            ObjectNode node = array.addObject();
+            node.put("topic", tp.topic());
+            node.put("partition", tp.partition());
+        });
     }
 
     /** {@code {"clusterId", "nodes": [{"id", "host", "port", "rack"}]}}. */

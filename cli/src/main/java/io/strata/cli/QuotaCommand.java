@@ -4,14 +4,11 @@ import io.strata.client.admin.ClientQuota;
 import io.strata.client.admin.StrataAdmin;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.OptionalLong;
-import java.util.concurrent.Callable;
 
 /**
  * {@code strata quota set|list|delete}: client-id quotas (docs/QUOTAS.md), bytes per second per
@@ -37,23 +34,6 @@ final class QuotaCommand {
         }
     }
 
-    /** Shared plumbing of the quota subcommands. */
-    abstract static class AdminCommand implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public final Integer call() {
-            try (StrataAdmin admin = Clients.admin(StrataCli.of(spec).bootstrap())) {
-                PrintWriter out = spec.commandLine().getOut();
-                run(admin, out);
-                out.flush();
-                return 0;
-            }
-        }
-
-        abstract void run(StrataAdmin admin, PrintWriter out);
-    }
 
     @Command(name = "set", mixinStandardHelpOptions = true,
             description = "Set the quota of a client id (or the default); rates not given keep their value.")

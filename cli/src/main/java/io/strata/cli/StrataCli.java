@@ -27,8 +27,8 @@ import java.util.logging.Logger;
  * on stderr), 2 a usage error. Only the requested output goes to stdout; logs go to stderr.
  */
 @Command(name = "strata", mixinStandardHelpOptions = true, versionProvider = StrataCli.Version.class,
-        description = "Strata command line: topics, quotas, producing and consuming.",
-        subcommands = {TopicCommand.class, QuotaCommand.class, ProduceCommand.class, ConsumeCommand.class, ClusterCommand.class, io.strata.cli.perf.PerfCommand.class})
+        description = "Strata command line: topics, consumer groups, quotas, producing and consuming.",
+        subcommands = {TopicCommand.class, GroupCommand.class, QuotaCommand.class, ProduceCommand.class, ConsumeCommand.class, ClusterCommand.class, io.strata.cli.perf.PerfCommand.class})
 public final class StrataCli {
 
     /** The environment variable giving the default bootstrap address. */

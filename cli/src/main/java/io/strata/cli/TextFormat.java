@@ -6,12 +6,18 @@ import io.strata.cli.cluster.ProcessStatus;
 import io.strata.client.NodeInfo;
 import io.strata.client.PartitionInfo;
 import io.strata.client.admin.ClientQuota;
+import io.strata.client.TopicPartition;
 import io.strata.client.admin.ClusterDescription;
+import io.strata.client.admin.GroupDescription;
+import io.strata.client.admin.GroupListing;
+import io.strata.client.admin.GroupMemberDescription;
+import io.strata.client.admin.GroupPartitionLag;
 import io.strata.client.admin.PartitionReassignment;
 import io.strata.client.admin.TopicDescription;
 import io.strata.client.admin.TopicListing;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -123,6 +129,65 @@ final class TextFormat {
             head = name + " has replicas " + joinInts(p.replicas()) + ": nothing to move.";
         }
         return head + "\n" + partitionLine(p.topic(), p, r.targetReplicas());
+    }
+
+    /** A table: GROUP, STATE, MEMBERS. */
+    static String groupList(List<GroupListing> groups) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"GROUP", "STATE", "MEMBERS"});
+        for (GroupListing g : groups) {
+            rows.add(new String[] {g.groupId(), g.state(), String.valueOf(g.members())});
+        }
+        return table(rows);
+    }
+
+    /**
+     * A summary line, the partitions (TOPIC, PARTITION, CURRENT-OFFSET, LOG-END-OFFSET, LAG, MEMBER-ID, HOST, CLIENT-ID,
+     * as Kafka's kafka-consumer-groups.sh --describe prints them; "-" for none), then the members.
+     */
+    static String groupDescription(GroupDescription d) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("Group: ").append(d.groupId()).append("\tState: ").append(d.state())
+                .append("\tEpoch: ").append(d.groupEpoch()).append("\tAssignor: ").append(d.assignor())
+                .append("\tMembers: ").append(d.members().size()).append("\tTotalLag: ").append(d.totalLag()).append("\n\n");
+        Map<String, GroupMemberDescription> byId = new TreeMap<>();
+        d.members().forEach(m -> byId.put(m.memberId(), m));
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "MEMBER-ID", "HOST", "CLIENT-ID"});
+        for (GroupPartitionLag p : d.partitions()) {
+            GroupMemberDescription owner = p.memberId().map(byId::get).orElse(null);
+            rows.add(new String[] {p.partition().topic(), String.valueOf(p.partition().partition()),
+                    p.committed().isPresent() ? String.valueOf(p.committed().getAsLong()) : "-",
+                    p.logEndOffset() < 0 ? "-" : String.valueOf(p.logEndOffset()),
+                    p.lag() < 0 ? "-" : String.valueOf(p.lag()),
+                    p.memberId().orElse("-"), owner == null ? "-" : owner.host(), owner == null ? "-" : owner.clientId()});
+        }
+        sb.append(table(rows));
+        if (!d.members().isEmpty()) {
+            List<String[]> members = new ArrayList<>();
+            members.add(new String[] {"MEMBER-ID", "INSTANCE-ID", "CLIENT-ID", "HOST", "EPOCH", "PARTITIONS"});
+            for (GroupMemberDescription m : d.members()) {
+                members.add(new String[] {m.memberId(), m.instanceId().orElse("-"), m.clientId(), m.host(),
+                        String.valueOf(m.memberEpoch()), partitionList(m.assignment())});
+            }
+            sb.append('\n').append(table(members));
+        }
+        return sb.toString();
+    }
+
+    /** A table: GROUP, TOPIC, PARTITION, NEW-OFFSET (a reset's plan). */
+    static String offsetReset(String groupId, Map<TopicPartition, Long> offsets) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"GROUP", "TOPIC", "PARTITION", "NEW-OFFSET"});
+        offsets.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e ->
+                rows.add(new String[] {groupId, e.getKey().topic(), String.valueOf(e.getKey().partition()),
+                        String.valueOf(e.getValue())}));
+        return table(rows);
+    }
+
+    private static String partitionList(Collection<TopicPartition> partitions) {
+        return partitions.isEmpty() ? "-" : partitions.stream().sorted()
+                .map(tp -> tp.topic() + "-" + tp.partition()).collect(Collectors.joining(","));
     }
 
     /** The cluster id, then a table of live nodes. */

@@ -8,17 +8,14 @@ import io.strata.client.admin.StrataAdmin;
 import io.strata.client.admin.TopicDescription;
 import io.strata.proto.v1.ErrorCode;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
-import java.util.concurrent.Callable;
 
 /** {@code strata topic create|list|describe|delete|alter-config|reassign}. */
 @Command(name = "topic", mixinStandardHelpOptions = true,
@@ -27,23 +24,6 @@ import java.util.concurrent.Callable;
                 TopicCommand.Delete.class, TopicCommand.AlterConfig.class, TopicCommand.Reassign.class})
 final class TopicCommand {
 
-    /** Shared plumbing of the topic subcommands. */
-    abstract static class AdminCommand implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public final Integer call() {
-            try (StrataAdmin admin = Clients.admin(StrataCli.of(spec).bootstrap())) {
-                PrintWriter out = spec.commandLine().getOut();
-                run(admin, out);
-                out.flush();
-                return 0;
-            }
-        }
-
-        abstract void run(StrataAdmin admin, PrintWriter out);
-    }
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a topic.")
     static final class Create extends AdminCommand {

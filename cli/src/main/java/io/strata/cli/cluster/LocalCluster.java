@@ -122,7 +122,7 @@ public final class LocalCluster {
 
     /**
      * Stops every running process of the cluster, in the reverse of {@link ManagedProcess#ROLES}:
-     * ingestion first (it sends what it buffered to the storage nodes), then replication, storage,
+     * ingestion first (it sends what it buffered to the storage nodes), then groups, replication, storage,
      * coordination, and etcd last. Returns the names of those stopped.
      */
     public List<String> down() {
@@ -220,9 +220,11 @@ public final class LocalCluster {
         addMissing(processes, ManagedProcess.COORDINATION,
                 Math.max(size.coordination(), count(processes, ManagedProcess.COORDINATION)), List.of("grpc", "http"), taken);
         addMissing(processes, ManagedProcess.STORAGE, wantStorage, List.of("grpc", "http"), taken);
-        // A cluster.json from before the replication role gets its controllers here, like any missing process.
+        // A cluster.json from before the replication or groups role gets those processes here, like any missing process.
         addMissing(processes, ManagedProcess.REPLICATION,
                 Math.max(size.replication(), count(processes, ManagedProcess.REPLICATION)), List.of("grpc", "http"), taken);
+        addMissing(processes, ManagedProcess.GROUPS,
+                Math.max(size.groups(), count(processes, ManagedProcess.GROUPS)), List.of("grpc", "http"), taken);
         addMissing(processes, ManagedProcess.INGESTION,
                 Math.max(size.ingestion(), count(processes, ManagedProcess.INGESTION)), List.of("grpc", "http"), taken);
         // cluster.json lists processes in start order: role by role, then by id.

@@ -25,13 +25,14 @@ public record ManagedProcess(String role, int id, long pid, Map<String, Integer>
     public static final String COORDINATION = "coordination";
     public static final String STORAGE = "storage";
     public static final String REPLICATION = "replication";
+    public static final String GROUPS = "groups";
     public static final String INGESTION = "ingestion";
 
     /**
      * Every role, in start order: each needs the ones before it, and ingestion, the front door,
      * opens last; {@code cluster down} stops them in reverse.
      */
-    public static final List<String> ROLES = List.of(ETCD, COORDINATION, STORAGE, REPLICATION, INGESTION);
+    public static final List<String> ROLES = List.of(ETCD, COORDINATION, STORAGE, REPLICATION, GROUPS, INGESTION);
 
     public ManagedProcess {
         ports = ports == null ? Map.of() : new LinkedHashMap<>(ports);

@@ -24,7 +24,7 @@ public record RoleCommands(Path strataHome, Path java, Path etcd, List<String> e
     public static RoleCommands discover(String extraJvmOptions) {
         Path home = locateStrataHome();
         for (String role : List.of(ManagedProcess.COORDINATION, ManagedProcess.STORAGE, ManagedProcess.REPLICATION,
-                ManagedProcess.INGESTION)) {
+                ManagedProcess.GROUPS, ManagedProcess.INGESTION)) {
             Path jar = appJar(home, role);
             if (!Files.isRegularFile(jar)) {
                 throw new IllegalStateException(jar + " is missing: build the project first (./mvnw install -DskipTests)");
@@ -38,7 +38,7 @@ public record RoleCommands(Path strataHome, Path java, Path etcd, List<String> e
     }
 
     /**
-     * @param coordinationEndpoints what storage nodes, replication controllers and ingestion connect to
+     * @param coordinationEndpoints what storage nodes, replication controllers, groups coordinators and ingestion connect to
      * @param etcdEndpoints         what coordination connects to
      * @param sessionTimeoutMs      {@code strata.session.timeout.ms} for the Strata roles, null for their default
      */
@@ -60,6 +60,12 @@ public record RoleCommands(Path strataHome, Path java, Path etcd, List<String> e
             case ManagedProcess.REPLICATION -> {
                 List<String> c = jvm(p, sessionTimeoutMs);
                 c.add("-Dstrata.replication.instance.id=" + p.name());
+                c.add("-Dstrata.coordination.endpoints=" + coordinationEndpoints);
+                yield app(c, p);
+            }
+            case ManagedProcess.GROUPS -> {
+                List<String> c = jvm(p, sessionTimeoutMs);
+                c.add("-Dstrata.groups.instance.id=" + p.name());
                 c.add("-Dstrata.coordination.endpoints=" + coordinationEndpoints);
                 yield app(c, p);
             }

@@ -25,11 +25,11 @@ class LocalClusterPlanTest {
     }
 
     @Test
-    void aNewClusterHasTwoReplicationControllersBetweenStorageAndIngestion() {
-        ClusterManifest m = cluster().plan(Optional.empty(), new ClusterSize(Optional.empty(), 1, 2, 1), Optional.empty());
+    void aNewClusterHasTwoReplicationControllersAndTwoGroupsCoordinatorsBetweenStorageAndIngestion() {
+        ClusterManifest m = cluster().plan(Optional.empty(), new ClusterSize(Optional.empty(), 1, 2, 2, 1), Optional.empty());
 
         assertThat(m.processes()).extracting(ManagedProcess::name).containsExactly("etcd-1", "coordination-1", "storage-1",
-                "storage-2", "storage-3", "replication-1", "replication-2", "ingestion-1");
+                "storage-2", "storage-3", "replication-1", "replication-2", "groups-1", "groups-2", "ingestion-1");
         assertThat(m.ofRole("replication")).allSatisfy(p -> {
             assertThat(p.ports()).containsOnlyKeys("grpc", "http");
             assertThat(p.dataDir()).isEqualTo(dir.resolve(p.name()).toString());
@@ -37,14 +37,15 @@ class LocalClusterPlanTest {
     }
 
     @Test
-    void anExistingClusterWithoutReplicationGetsItOnTheNextUpAndKeepsEverythingElse() {
-        ClusterManifest old = cluster().plan(Optional.empty(), new ClusterSize(Optional.of(2), 1, 0, 1), Optional.of(4000L));
+    void anExistingClusterWithoutReplicationOrGroupsGetsThemOnTheNextUpAndKeepsEverythingElse() {
+        ClusterManifest old = cluster().plan(Optional.empty(), new ClusterSize(Optional.of(2), 1, 0, 0, 1), Optional.of(4000L));
         assertThat(old.ofRole("replication")).isEmpty();
+        assertThat(old.ofRole("groups")).isEmpty();
 
-        ClusterManifest next = cluster().plan(Optional.of(old), new ClusterSize(Optional.empty(), 1, 2, 1), Optional.empty());
+        ClusterManifest next = cluster().plan(Optional.of(old), new ClusterSize(Optional.empty(), 1, 2, 2, 1), Optional.empty());
 
         assertThat(next.processes()).extracting(ManagedProcess::name).containsExactly("etcd-1", "coordination-1", "storage-1",
-                "storage-2", "replication-1", "replication-2", "ingestion-1");
+                "storage-2", "replication-1", "replication-2", "groups-1", "groups-2", "ingestion-1");
         for (ManagedProcess p : old.processes()) {
             assertThat(next.process(p.name())).isEqualTo(p);
         }
@@ -68,5 +69,19 @@ class LocalClusterPlanTest {
                 "-Dstrata.data.dir=/d/replication-2", "-Dstrata.session.timeout.ms=4000");
         assertThat(c.subList(c.size() - 2, c.size()))
                 .containsExactly("-jar", "/strata/services/replication/target/quarkus-app/quarkus-run.jar");
+    }
+
+    @Test
+    void groupsRunsItsJarWithCoordinationAndItsInstanceId() {
+        RoleCommands commands = new RoleCommands(Path.of("/strata"), Path.of("/jdk/bin/java"), Path.of("/usr/bin/etcd"), List.of());
+        ManagedProcess groups = new ManagedProcess("groups", 1, 0, Map.of("grpc", 7003, "http", 7004),
+                "/d/groups-1", "/d/logs/groups-1.log");
+
+        List<String> c = commands.command(groups, "127.0.0.1:9000", "http://127.0.0.1:2379", null);
+
+        assertThat(c).contains("-Dstrata.coordination.endpoints=127.0.0.1:9000", "-Dstrata.groups.instance.id=groups-1",
+                "-Dstrata.listeners=127.0.0.1:7003", "-Dquarkus.http.port=7004");
+        assertThat(c.subList(c.size() - 2, c.size()))
+                .containsExactly("-jar", "/strata/services/groups/target/quarkus-app/quarkus-run.jar");
     }
 }

@@ -1,39 +1,44 @@
 package io.strata.client.admin;
 
-import io.grpc.Context;
-import io.grpc.Metadata;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.strata.client.CommonClientConfigs;
 import io.strata.client.NodeInfo;
 import io.strata.client.StrataException;
 import io.strata.client.TopicPartition;
+import io.strata.client.consumer.OffsetAndMetadata;
+import io.strata.client.internal.ActiveInstance;
 import io.strata.client.internal.Address;
 import io.strata.client.internal.ChannelPool;
 import io.strata.client.internal.ClientConfig;
 import io.strata.client.internal.ClusterSnapshot;
 import io.strata.client.internal.Errors;
-import io.strata.proto.StrataError;
 import io.strata.proto.v1.AlterTopicConfigRequest;
 import io.strata.proto.v1.ClusterMetadata;
 import io.strata.proto.v1.CoordinationGrpc;
 import io.strata.proto.v1.CreateTopicRequest;
+import io.strata.proto.v1.DeleteGroupRequest;
 import io.strata.proto.v1.DeleteQuotaRequest;
+import io.strata.proto.v1.DescribeGroupRequest;
 import io.strata.proto.v1.DeleteTopicRequest;
 import io.strata.proto.v1.DescribeTopicRequest;
 import io.strata.proto.v1.ErrorCode;
+import io.strata.proto.v1.FetchOffsetsRequest;
+import io.strata.proto.v1.GroupsGrpc;
+import io.strata.proto.v1.ListGroupsRequest;
 import io.strata.proto.v1.ListQuotasRequest;
 import io.strata.proto.v1.ListTopicsRequest;
-import io.strata.proto.v1.LeadershipEvent;
 import io.strata.proto.v1.MetadataRequest;
-import io.strata.proto.v1.ObserveRequest;
 import io.strata.proto.v1.PartitionState;
+import io.strata.proto.v1.OffsetCommit;
 import io.strata.proto.v1.ReassignPartitionsRequest;
 import io.strata.proto.v1.ReplicationGrpc;
+import io.strata.proto.v1.ResetOffsetsRequest;
 import io.strata.proto.v1.SetQuotaRequest;
+import io.strata.proto.v1.TopicPartitions;
 import io.strata.proto.v1.TopicSummary;
 
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -42,14 +47,19 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
  * Creates, lists, describes, alters and deletes topics, sets client-id quotas, and describes the
  * cluster, through coordination; reassigns partitions through the active replication controller
- * (found with coordination's Observe on election {@value #REPLICATION_ELECTION}). Calls block up to {@code request.timeout.ms}. When a bootstrap address cannot be
- * reached the next one is tried; nothing else is retried (creating a topic is not idempotent).
+ * (the leader of coordination's election {@value #REPLICATION_ELECTION}); lists, describes and
+ * deletes consumer groups and resets their offsets through the active groups coordinator
+ * (election {@value #GROUPS_ELECTION}). Calls block up to {@code request.timeout.ms}. When a
+ * bootstrap address cannot be reached the next one is tried, and a standby's refusal naming the
+ * active instance is followed once; nothing else is retried (creating a topic is not idempotent).
  * Thread-safe. Failures are thrown as {@link StrataException} with the server's reason.
  *
  * <pre>{@code
@@ -62,10 +72,14 @@ public final class StrataAdmin implements AutoCloseable {
 
     /** The coordination election whose leader is the active replication controller's {@code host:port}. */
     static final String REPLICATION_ELECTION = "replication";
+    /** The coordination election whose leader is the active groups coordinator's {@code host:port}. */
+    static final String GROUPS_ELECTION = "groups";
 
     private final List<Address> bootstrap;
     private final int requestTimeoutMs;
     private final ChannelPool channels;
+    private final ActiveInstance replicationController;
+    private final ActiveInstance groupsCoordinator;
     private volatile int preferred;
 
     /**
@@ -77,6 +91,10 @@ public final class StrataAdmin implements AutoCloseable {
         this.bootstrap = c.bootstrapServers();
         this.requestTimeoutMs = c.requestTimeoutMs();
         this.channels = new ChannelPool(c.clientId());
+        this.replicationController = new ActiveInstance(REPLICATION_ELECTION, ErrorCode.NOT_CONTROLLER, bootstrap,
+                channels, requestTimeoutMs);
+        this.groupsCoordinator = new ActiveInstance(GROUPS_ELECTION, ErrorCode.NOT_COORDINATOR, bootstrap, channels,
+                requestTimeoutMs);
     }
 
     /** As {@link #StrataAdmin(Map)}, from {@link Properties}. */
@@ -261,45 +279,120 @@ public final class StrataAdmin implements AutoCloseable {
     }
 
     /**
-     * Calls the active replication controller: its {@code host:port} comes from coordination's
-     * Observe; a standby's NOT_CONTROLLER naming another instance (the election moved meanwhile)
-     * is followed once — such a refusal wrote nothing, so the call is safe to repeat.
+     * Calls the active replication controller ({@link ActiveInstance}: found through coordination's
+     * Observe, a standby's NOT_CONTROLLER naming another instance followed once — such a refusal
+     * wrote nothing, so the call is safe to repeat).
      */
     private <R> R callController(Function<ReplicationGrpc.ReplicationBlockingStub, R> method) {
-        String controller = activeController();
-        for (int attempt = 0; ; attempt++) {
-            Address address = Address.parse(controller);
-            try {
-                return method.apply(ReplicationGrpc.newBlockingStub(channels.channel(address))
-                        .withDeadlineAfter(requestTimeoutMs, TimeUnit.MILLISECONDS));
-            } catch (StatusRuntimeException e) {
-                StrataException failure = Errors.toStrataException(e, address.toString());
-                Metadata trailers = Status.trailersFromThrowable(e);
-                String named = trailers == null ? null : trailers.get(StrataError.LEADER_KEY);
-                if (attempt > 0 || failure.reason() != ErrorCode.NOT_CONTROLLER || named == null || named.equals(controller)) {
-                    throw failure;
-                }
-                controller = named;
-            }
-        }
+        return replicationController.call(channel -> method.apply(ReplicationGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(requestTimeoutMs, TimeUnit.MILLISECONDS)));
     }
 
-    /** The active replication controller's {@code host:port}, from the first event of Observe{election: replication}. */
-    private String activeController() {
-        LeadershipEvent event = call(stub -> {
-            Context.CancellableContext observing = Context.current().withCancellation();
-            Context previous = observing.attach();
-            try {
-                return stub.observe(ObserveRequest.newBuilder().setElection(REPLICATION_ELECTION).build()).next();
-            } finally {
-                observing.detach(previous);
-                observing.cancel(null);
-            }
-        });
-        if (event.getLeaderId().isEmpty()) {
-            throw new StrataException(ErrorCode.NOT_CONTROLLER, "no replication controller is active right now; retry shortly");
+    // ---- consumer groups ----
+
+    /**
+     * Every consumer group (including groups that only have committed offsets), sorted by id.
+     *
+     * @throws StrataException {@code NOT_COORDINATOR} when no groups coordinator is active right now (retriable)
+     */
+    public List<GroupListing> listGroups() {
+        return callGroups(stub -> stub.listGroups(ListGroupsRequest.getDefaultInstance())).getGroupsList().stream()
+                .map(g -> new GroupListing(g.getGroupId(), g.getState(), g.getMembers()))
+                .sorted(Comparator.comparing(GroupListing::groupId))
+                .toList();
+    }
+
+    /**
+     * One group: its members with their assignments, and per partition the committed offset, the
+     * log end offset, the lag and the owning member.
+     *
+     * @throws StrataException {@code UNKNOWN_GROUP} when it does not exist
+     */
+    public GroupDescription describeGroup(String groupId) {
+        io.strata.proto.v1.GroupDescription d = callGroups(stub -> stub.describeGroup(
+                DescribeGroupRequest.newBuilder().setGroupId(Objects.requireNonNull(groupId, "groupId")).build()));
+        List<GroupMemberDescription> members = d.getMembersList().stream()
+                .map(m -> new GroupMemberDescription(m.getMemberId(), optional(m.getInstanceId()), m.getClientId(),
+                        m.getHost(), m.getMemberEpoch(), partitions(m.getAssignment().getPartitionsList()),
+                        partitions(m.getTargetAssignment().getPartitionsList()), Set.copyOf(m.getSubscribedTopicNamesList()),
+                        optional(m.getSubscribedTopicRegex())))
+                .toList();
+        List<GroupPartitionLag> lags = d.getPartitionsList().stream()
+                .map(p -> new GroupPartitionLag(new TopicPartition(p.getTopic(), p.getPartition()),
+                        p.getCommitted() < 0 ? OptionalLong.empty() : OptionalLong.of(p.getCommitted()),
+                        p.getLogEndOffset(), p.getLag(), optional(p.getMember())))
+                .sorted(Comparator.comparing(GroupPartitionLag::partition))
+                .toList();
+        return new GroupDescription(d.getGroupId(), d.getState(), d.getGroupEpoch(), d.getAssignor(), members, lags);
+    }
+
+    /**
+     * Deletes a group: its record and every committed offset.
+     *
+     * @throws StrataException {@code UNKNOWN_GROUP}; {@code GROUP_NOT_EMPTY} while it has live members
+     */
+    public void deleteGroup(String groupId) {
+        callGroups(stub -> stub.deleteGroup(DeleteGroupRequest.newBuilder()
+                .setGroupId(Objects.requireNonNull(groupId, "groupId")).build()));
+    }
+
+    /**
+     * Moves a group's committed offsets on every partition of {@code topic} (Kafka's
+     * {@code kafka-consumer-groups --reset-offsets}); refused while the group has live members.
+     *
+     * @param execute {@code false} for a dry run: the plan is answered and nothing changes
+     * @return the new committed offset of each partition (planned or applied), by partition
+     * @throws StrataException {@code UNKNOWN_GROUP}, {@code GROUP_NOT_EMPTY}, {@code UNKNOWN_TOPIC_OR_PARTITION}
+     */
+    public Map<TopicPartition, Long> resetOffsets(String groupId, String topic, OffsetResetSpec spec, boolean execute) {
+        ResetOffsetsRequest.Builder request = ResetOffsetsRequest.newBuilder()
+                .setGroupId(Objects.requireNonNull(groupId, "groupId"))
+                .setTopic(Objects.requireNonNull(topic, "topic"))
+                .setExecute(execute);
+        switch (Objects.requireNonNull(spec, "spec")) {
+            case OffsetResetSpec.Earliest e -> request.setToEarliest(true);
+            case OffsetResetSpec.Latest l -> request.setToLatest(true);
+            case OffsetResetSpec.ToOffset o -> request.setToOffset(o.offset());
+            case OffsetResetSpec.ToTime t -> request.setToTimeMs(t.timestampMs());
         }
-        return event.getLeaderId();
+        return offsetsByPartition(callGroups(stub -> stub.resetOffsets(request.build())).getOffsetsList());
+    }
+
+    /**
+     * Every committed offset of a group, by partition (empty for a group without any).
+     */
+    public Map<TopicPartition, OffsetAndMetadata> listGroupOffsets(String groupId) {
+        List<OffsetCommit> offsets = callGroups(stub -> stub.fetchOffsets(FetchOffsetsRequest.newBuilder()
+                .setGroupId(Objects.requireNonNull(groupId, "groupId")).build())).getOffsetsList();
+        Map<TopicPartition, OffsetAndMetadata> out = new TreeMap<>();
+        for (OffsetCommit c : offsets) {
+            if (c.getOffset() >= 0) {
+                out.put(new TopicPartition(c.getTopic(), c.getPartition()), new OffsetAndMetadata(c.getOffset(), c.getMetadata()));
+            }
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    private static Map<TopicPartition, Long> offsetsByPartition(List<OffsetCommit> offsets) {
+        Map<TopicPartition, Long> out = new TreeMap<>();
+        offsets.forEach(c -> out.put(new TopicPartition(c.getTopic(), c.getPartition()), c.getOffset()));
+        return Collections.unmodifiableMap(out);
+    }
+
+    private static Set<TopicPartition> partitions(List<TopicPartitions> wire) {
+        Set<TopicPartition> out = new TreeSet<>();
+        wire.forEach(t -> t.getPartitionsList().forEach(p -> out.add(new TopicPartition(t.getTopic(), p))));
+        return out;
+    }
+
+    private static Optional<String> optional(String s) {
+        return s.isEmpty() ? Optional.empty() : Optional.of(s);
+    }
+
+    /** Calls the active groups coordinator, as {@link #callController} does the replication controller. */
+    private <R> R callGroups(Function<GroupsGrpc.GroupsBlockingStub, R> method) {
+        return groupsCoordinator.call(channel -> method.apply(GroupsGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(requestTimeoutMs, TimeUnit.MILLISECONDS)));
     }
 
     private static ClientQuota toQuota(io.strata.proto.v1.ClientQuota q) {

@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 
 /**
@@ -53,6 +54,8 @@ final class Fetcher {
 
     /** Wakes a blocked {@link #awaitAnswers} without an answer. */
     private static final Answer WAKEUP = new Answer(null, -1, null, null);
+    /** Makes a blocked {@link #awaitAnswers} return normally: the consumer has other work (a new assignment). */
+    private static final Answer NUDGE = new Answer(null, -2, null, null);
 
     /**
      * A fetched record and its partition.
@@ -70,6 +73,7 @@ final class Fetcher {
     private final NodeThrottle throttle;
     private final Map<TopicPartition, PartitionFetchState> states = new LinkedHashMap<>();
     private final LinkedBlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
+    private final AtomicBoolean nudged = new AtomicBoolean();
     private int nextDrainIndex;
     private long lastMetadataRequestMs = Long.MIN_VALUE / 2;
     /** When the earliest throttle that held back a fetch in {@link #sendFetches} ends; MAX_VALUE = none. */
@@ -83,19 +87,47 @@ final class Fetcher {
         this.throttle = new NodeThrottle(clock);
     }
 
-    /** Replaces the assignment; partitions kept keep their position and buffer. */
-    void assign(Collection<TopicPartition> partitions) {
+    /**
+     * Replaces the assignment; partitions kept keep their position and buffer.
+     *
+     * @param awaitCommitted whether new partitions start from the group's committed offsets
+     */
+    void assign(Collection<TopicPartition> partitions, boolean awaitCommitted) {
         Set<TopicPartition> wanted = new LinkedHashSet<>(partitions);
-        states.entrySet().removeIf(e -> {
-            if (!wanted.contains(e.getKey())) {
-                e.getValue().discard();
-                return true;
+        List<TopicPartition> gone = new ArrayList<>();
+        for (TopicPartition tp : states.keySet()) {
+            if (!wanted.contains(tp)) {
+                gone.add(tp);
             }
-            return false;
-        });
-        for (TopicPartition tp : wanted) {
-            states.computeIfAbsent(tp, PartitionFetchState::new);
         }
+        remove(gone);
+        add(wanted, awaitCommitted);
+    }
+
+    /** Adds partitions (those already assigned are left as they are). */
+    void add(Collection<TopicPartition> partitions, boolean awaitCommitted) {
+        for (TopicPartition tp : partitions) {
+            states.computeIfAbsent(tp, p -> {
+                PartitionFetchState s = new PartitionFetchState(p);
+                s.awaitingCommitted = awaitCommitted;
+                return s;
+            });
+        }
+    }
+
+    /** Drops partitions: their buffered records and fetches in flight are discarded. */
+    void remove(Collection<TopicPartition> partitions) {
+        for (TopicPartition tp : partitions) {
+            PartitionFetchState s = states.remove(tp);
+            if (s != null) {
+                s.discard();
+            }
+        }
+    }
+
+    /** The partition's state, or {@code null} when it is not assigned. */
+    PartitionFetchState stateOrNull(TopicPartition tp) {
+        return states.get(tp);
     }
 
     Set<TopicPartition> assignment() {
@@ -182,7 +214,7 @@ final class Fetcher {
     long maxWaitMs(long nowMs) {
         long wait = throttleEndsMs == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(1, throttleEndsMs - nowMs);
         for (PartitionFetchState s : states.values()) {
-            if (s.position != null && s.buffered.isEmpty() && s.inFlight == null) {
+            if (s.position != null && !s.paused && s.buffered.isEmpty() && s.inFlight == null) {
                 long until = s.backoffUntilMs > nowMs ? s.backoffUntilMs - nowMs : config.backoff().initialMs();
                 wait = Math.min(wait, Math.max(1, until));
             }
@@ -193,6 +225,16 @@ final class Fetcher {
     /** Makes a blocked {@link #awaitAnswers} return; callable from any thread. */
     void wakeup() {
         answers.add(WAKEUP);
+    }
+
+    /**
+     * Makes a blocked {@link #awaitAnswers} return as if an answer had come (not a wakeup), so the
+     * consumer looks at other work; callable from any thread. Coalesced until the next wait.
+     */
+    void nudge() {
+        if (nudged.compareAndSet(false, true)) {
+            answers.add(NUDGE);
+        }
     }
 
     /**
@@ -218,6 +260,10 @@ final class Fetcher {
         for (Answer a : batch) {
             if (a == WAKEUP) {
                 woken = true;
+                continue;
+            }
+            if (a == NUDGE) {
+                nudged.set(false);
                 continue;
             }
             try {
@@ -304,7 +350,7 @@ final class Fetcher {
         nextDrainIndex = start + 1;
         for (int i = 0; i < all.size() && out.size() < max; i++) {
             PartitionFetchState s = all.get((start + i) % all.size());
-            while (!s.buffered.isEmpty() && out.size() < max) {
+            while (!s.paused && !s.buffered.isEmpty() && out.size() < max) {
                 Record r = s.buffered.peekFirst();
                 T converted;
                 try {
@@ -323,10 +369,10 @@ final class Fetcher {
         return out;
     }
 
-    /** Whether any partition has buffered records. */
+    /** Whether any partition that is not paused has buffered records. */
     boolean hasBuffered() {
         for (PartitionFetchState s : states.values()) {
-            if (!s.buffered.isEmpty()) {
+            if (!s.paused && !s.buffered.isEmpty()) {
                 return true;
             }
         }

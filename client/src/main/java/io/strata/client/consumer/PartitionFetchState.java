@@ -29,6 +29,13 @@ final class PartitionFetchState {
     long backoffUntilMs;
     int failures;
     long highWatermark = -1;
+    /** Paused by the application: not fetched, and poll returns none of its records, until resumed. */
+    boolean paused;
+    /**
+     * Newly assigned to a consumer with a group: the position comes from the group's committed
+     * offset (looked up asynchronously), else from {@code auto.offset.reset}. A seek or reset wins.
+     */
+    boolean awaitingCommitted;
 
     PartitionFetchState(TopicPartition tp) {
         this.tp = tp;
@@ -38,12 +45,14 @@ final class PartitionFetchState {
         discard();
         position = offset;
         pendingReset = null;
+        awaitingCommitted = false;
     }
 
     void requestReset(OffsetResetStrategy strategy) {
         discard();
         position = null;
         pendingReset = strategy;
+        awaitingCommitted = false;
     }
 
     /** Drops buffered records and the fetch in flight. */
@@ -60,7 +69,7 @@ final class PartitionFetchState {
     }
 
     boolean fetchable(long nowMs) {
-        return position != null && buffered.isEmpty() && inFlight == null && nowMs >= backoffUntilMs;
+        return position != null && !paused && buffered.isEmpty() && inFlight == null && nowMs >= backoffUntilMs;
     }
 
     /** Moves the position past a returned record, and past the fetch's end once the buffer is empty. */

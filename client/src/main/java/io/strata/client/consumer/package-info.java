@@ -1,6 +1,9 @@
 /**
- * The consumer: {@link io.strata.client.consumer.StrataConsumer} reads assigned partitions by
- * long-polling their leaders. Consumer groups (subscription, committed offsets) come later;
- * today the application assigns partitions and positions itself.
+ * The consumer: {@link io.strata.client.consumer.StrataConsumer} reads partitions by
+ * long-polling their leaders, either as a member of a consumer group
+ * ({@link io.strata.client.consumer.StrataConsumer#subscribe}, partitions spread by the groups
+ * coordinator, committed offsets) or on partitions the application assigns itself.
+ * {@link io.strata.client.consumer.ProcessedOffsets} drops the duplicates at-least-once delivery
+ * brings after a rebalance or a restart.
  */
 package io.strata.client.consumer;

@@ -214,4 +214,35 @@ class StrataConsumerTest {
             assertThat(c.poll(Duration.ofMillis(100))).isEmpty();
         }
     }
+
+    @Test
+    void pausedPartitionsStayAssignedButReturnNoRecordsUntilResumed() {
+        appendBatch(T0, "p0", 3, 1);
+        appendBatch(T1, "p1", 2, 1);
+        try (var c = consumer(Map.of("auto.offset.reset", "earliest"))) {
+            c.assign(List.of(T0, T1));
+            c.pause(List.of(T0));
+            assertThat(c.paused()).containsExactly(T0);
+
+            List<ConsumerRecord<String, String>> records = pollUntil(c, 2);
+            for (int i = 0; i < 3; i++) {
+                records.addAll(c.poll(Duration.ofMillis(50)));
+            }
+            assertThat(records).extracting(ConsumerRecord::partition).containsOnly(1);
+            assertThat(c.assignment()).containsExactly(T0, T1);
+
+            c.resume(List.of(T0));
+            assertThat(c.paused()).isEmpty();
+            assertThat(pollUntil(c, 3)).extracting(ConsumerRecord::value).containsExactly("p0-0", "p0-1", "p0-2");
+        }
+    }
+
+    @Test
+    void pausingAPartitionThatIsNotAssignedIsRefused() {
+        try (var c = consumer(Map.of())) {
+            c.assign(List.of(T0));
+            assertThatThrownBy(() -> c.pause(List.of(T1))).isInstanceOf(IllegalStateException.class);
+            assertThat(c.paused()).isEmpty();
+        }
+    }
 }

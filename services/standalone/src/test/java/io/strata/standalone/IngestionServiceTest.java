@@ -42,8 +42,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The Ingestion gRPC service as thin clients see it, hosted by standalone: records published
@@ -184,9 +184,10 @@ class IngestionServiceTest {
                 ErrorCode.INVALID_REQUEST, "partition must be >= 0");
         assertRefused(PublishRequest.newBuilder().addRecords(record(topic, null, "x").toBuilder()
                 .addHeaders(Header.newBuilder().setKey(""))).build(), ErrorCode.INVALID_REQUEST, "empty key");
-        // Nothing of the refused requests reached the log.
-        long end = StorageGrpc.newBlockingStub(channel).listOffsets(ListOffsetsRequest.newBuilder().setTopic(topic)
-                .setPartition(0).setSpec(OffsetSpec.LATEST).build()).getOffset();
+        // Nothing of the refused requests reached the log (asked once the node hosts the new partition).
+        ListOffsetsRequest latest = ListOffsetsRequest.newBuilder().setTopic(topic).setPartition(0).setSpec(OffsetSpec.LATEST).build();
+        long end = await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                .until(() -> StorageGrpc.newBlockingStub(channel).listOffsets(latest).getOffset(), o -> true);
         assertThat(end).isZero();
     }
 

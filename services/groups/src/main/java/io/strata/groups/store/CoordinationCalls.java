@@ -1,0 +1,66 @@
+package io.strata.groups.store;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.strata.proto.StrataError;
+import io.strata.proto.v1.CoordinationGrpc;
+import io.strata.proto.v1.ErrorCode;
+import io.strata.runtime.coordination.CoordinationChannels;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+
+/**
+ * Unary calls to coordination as futures, with a deadline; a call that finds its coordination
+ * instance unusable moves the shared channels on to the next one. Every future completes.
+ */
+public final class CoordinationCalls {
+
+    private CoordinationCalls() {
+    }
+
+    public static <T> CompletableFuture<T> call(CoordinationChannels channels, long deadlineMs,
+                                                BiConsumer<CoordinationGrpc.CoordinationStub, StreamObserver<T>> call) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        try {
+            call.accept(channels.stub().withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS), new StreamObserver<>() {
+                private T value;
+
+                @Override
+                public void onNext(T v) {
+                    value = v;
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    if (instanceUnusable(t)) {
+                        channels.failed();
+                    }
+                    result.completeExceptionally(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                    result.complete(value);
+                }
+            });
+        } catch (RuntimeException e) {
+            result.completeExceptionally(e);
+        }
+        return result;
+    }
+
+    /**
+     * Whether a failure says the coordination instance asked cannot serve (unreachable, or without
+     * its metadata store), so the next call should go to another one. A refusal such as
+     * NOT_COORDINATOR travels as UNAVAILABLE too, but another instance would answer the same.
+     */
+    static boolean instanceUnusable(Throwable t) {
+        if (Status.fromThrowable(t).getCode() != Status.Code.UNAVAILABLE) {
+            return false;
+        }
+        ErrorCode reason = StrataError.reasonOf(t).orElse(null);
+        return reason == null || reason == ErrorCode.METADATA_UNAVAILABLE;
+    }
+}
