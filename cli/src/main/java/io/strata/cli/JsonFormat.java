@@ -160,8 +160,8 @@ final class JsonFormat {
     /**
      * {@code {"groupId", "state", "groupEpoch", "assignor", "totalLag", "members": [{"memberId", "instanceId" (null for a
      * dynamic member), "clientId", "host", "memberEpoch", "assignment": [{"topic", "partition"}], "targetAssignment"}],
-     * "partitions": [{"topic", "partition", "committed" (null when none), "logEndOffset", "lag", "member" (null when
-     * unassigned)}]}}.
+     * "partitions": [{"topic", "partition", "committed" (null when none), "logEndOffset" (null when unknown), "lag"
+     * (null when either is unknown), "member" (null when unassigned)}]}}.
      */
     static String groupDescription(GroupDescription d) {
         ObjectNode root = MAPPER.createObjectNode();
@@ -191,8 +191,8 @@ final class JsonFormat {
             } else {
                 node.putNull("committed");
             }
-            node.put("logEndOffset", p.logEndOffset());
-            node.put("lag", p.lag());
+            nonNegativeOrNull(node, "logEndOffset", p.logEndOffset());
+            nonNegativeOrNull(node, "lag", p.lag());
             node.put("member", p.memberId().orElse(null));
         }
         return write(MAPPER, root);
@@ -211,6 +211,15 @@ final class JsonFormat {
             node.put("offset", e.getValue());
         });
         return write(MAPPER, root);
+    }
+
+    /** Unknown values (-1 on the wire) print as null. */
+    private static void nonNegativeOrNull(ObjectNode node, String field, long value) {
+        if (value >= 0) {
+            node.put(field, value);
+        } else {
+            node.putNull(field);
+        }
     }
 
     private static void partitions(ArrayNode array, Collection<TopicPartition> partitions) {

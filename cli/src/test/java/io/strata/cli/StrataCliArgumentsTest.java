@@ -145,6 +145,23 @@ class StrataCliArgumentsTest {
     }
 
     @Test
+    void groupTakesPartitionsAndOffsetsFromTheGroupSoPartitionIsAUsageError() {
+        int code = cli(Map.of()).execute(new String[] {"consume", "t", "--group", "g", "--partition", "1"},
+                new PrintWriter(out), new PrintWriter(err));
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("--group takes its partitions and offsets from the group");
+    }
+
+    @Test
+    void resetOffsetsNeedsExactlyOneTarget() {
+        assertThat(cli(Map.of()).execute(new String[] {"group", "reset-offsets", "g", "--topic", "t"},
+                new PrintWriter(out), new PrintWriter(err))).isEqualTo(2);
+        assertThat(cli(Map.of()).execute(new String[] {"group", "reset-offsets", "g", "--topic", "t", "--to-earliest",
+                "--to-latest"}, new PrintWriter(out), new PrintWriter(err))).isEqualTo(2);
+        assertThat(err.toString()).contains("mutually exclusive");
+    }
+
+    @Test
     void conflictingStartOptionsAreAUsageError() {
         int code = cli(Map.of()).execute(new String[] {"consume", "t", "--from-beginning", "--from-time", "5"},
                 new PrintWriter(out), new PrintWriter(err));

@@ -37,6 +37,14 @@ class StrataErrorTest {
     }
 
     @Test
+    void aFencedInstanceIdIsAFailedPreconditionNotToBeRetried() {
+        assertEquals(Status.Code.FAILED_PRECONDITION, StrataError.statusCode(ErrorCode.FENCED_INSTANCE_ID));
+        assertFalse(StrataError.retriable(ErrorCode.FENCED_INSTANCE_ID));
+        StatusRuntimeException e = StrataError.exception(ErrorCode.FENCED_INSTANCE_ID, "replaced");
+        assertEquals(ErrorCode.FENCED_INSTANCE_ID, StrataError.reasonOf(e).orElseThrow());
+    }
+
+    @Test
     void aPlainGrpcFailureHasNoReason() {
         assertTrue(StrataError.reasonOf(Status.UNAVAILABLE.asRuntimeException()).isEmpty());
     }

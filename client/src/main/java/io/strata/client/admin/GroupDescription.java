@@ -20,8 +20,11 @@ public record GroupDescription(String groupId, String state, int groupEpoch, Str
         partitions = List.copyOf(partitions);
     }
 
-    /** The total lag over all partitions. */
+    /**
+     * The total lag over the partitions whose lag is known (a committed offset and a log end
+     * offset); partitions without one (lag -1) are left out, as kafka_exporter's lag_sum does.
+     */
     public long totalLag() {
-        return partitions.stream().mapToLong(GroupPartitionLag::lag).sum();
+        return partitions.stream().mapToLong(GroupPartitionLag::lag).filter(lag -> lag >= 0).sum();
     }
 }

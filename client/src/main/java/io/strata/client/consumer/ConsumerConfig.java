@@ -49,7 +49,7 @@ public final class ConsumerConfig {
     public static final String ENABLE_AUTO_COMMIT = "enable.auto.commit";
     /** How often positions are committed when {@code enable.auto.commit} is true, in ms; default 5000. */
     public static final String AUTO_COMMIT_INTERVAL_MS = "auto.commit.interval.ms";
-    /** The member's rack, shown by describe and given to rack-aware assignors; empty by default. */
+    /** The member's rack, sent to the group (the assignors do not place by rack yet); empty by default. */
     public static final String CLIENT_RACK = "client.rack";
 
     public static final int DEFAULT_FETCH_MAX_WAIT_MS = 500;

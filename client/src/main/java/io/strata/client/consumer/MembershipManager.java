@@ -41,8 +41,11 @@ import java.util.regex.Pattern;
  * timeout without a successful heartbeat, or a poll timeout make the partitions lost:
  * {@code FENCED} until the application released them, then {@code JOINING} again.
  * {@code LEAVING} sends epoch -1 (-2 for a static member) and ends in {@code UNSUBSCRIBED}.
- * A non-retriable failure ({@code UNRELEASED_INSTANCE_ID}, {@code INVALID_REQUEST}...) is
- * {@code FATAL}: the application's next poll throws it, until it subscribes again.
+ * A non-retriable failure ({@code INVALID_REQUEST}...) is {@code FATAL}: the partitions are lost,
+ * and the application's next poll throws it, until it subscribes again. So is
+ * {@code FENCED_INSTANCE_ID} (on a heartbeat, a leave or a commit, see {@link #instanceFenced}):
+ * another process joined with this member's {@code group.instance.id} and took its place; the
+ * member never rejoins on its own, or the two processes would take the place from each other in turn.
  * {@code NOT_COORDINATOR} and other retriable failures are retried (at once for the first
  * {@code NOT_COORDINATOR}: the transport already follows the named instance; with backoff
  * otherwise) while the member keeps its partitions.
@@ -489,7 +492,10 @@ final class MembershipManager {
         inFlight = false;
         try {
             if (request.getMemberEpoch() < 0) {
-                if (failure.retriable()) {
+                if (failure.reason() == ErrorCode.FENCED_INSTANCE_ID) {
+                    fenceInstance(failure);
+                    finishLeave();
+                } else if (failure.retriable()) {
                     failures++;
                     retryAtMs = nowMs + backoff.delayMs(failures);
                 } else {
@@ -501,7 +507,9 @@ final class MembershipManager {
                 return;
             }
             ErrorCode reason = failure.reason();
-            if (reason == ErrorCode.FENCED_MEMBER_EPOCH || reason == ErrorCode.UNKNOWN_MEMBER_ID) {
+            if (reason == ErrorCode.FENCED_INSTANCE_ID) {
+                fenceInstance(failure);
+            } else if (reason == ErrorCode.FENCED_MEMBER_EPOCH || reason == ErrorCode.UNKNOWN_MEMBER_ID) {
                 LOG.log(System.Logger.Level.INFO, "group " + groupId + ": member " + memberId + " was fenced ("
                         + failure.reasonName() + "); its partitions are lost, rejoining");
                 lose(nowMs);
@@ -519,6 +527,44 @@ final class MembershipManager {
         } finally {
             notifyAll();
         }
+    }
+
+    /**
+     * A commit was refused with {@code FENCED_INSTANCE_ID}: another process took this member's
+     * place. The membership fails for good, as when a heartbeat is refused so.
+     *
+     * @return the failure the application sees (poll throws it from now on)
+     */
+    synchronized StrataException instanceFenced(StrataException failure) {
+        return fenceInstance(failure);
+    }
+
+    /**
+     * {@code FENCED_INSTANCE_ID}: the partitions are lost, the member id is forgotten (no leave is
+     * sent for it), and the state is {@code FATAL}; a leave under way ends without rejoining.
+     */
+    private StrataException fenceInstance(StrataException failure) {
+        if (fatal != null && fatal.reason() == ErrorCode.FENCED_INSTANCE_ID) {
+            return fatal;
+        }
+        StrataException fenced = new StrataException(ErrorCode.FENCED_INSTANCE_ID, "group " + groupId
+                + ": another process uses group.instance.id '" + instanceId.orElse("") + "' and took the place of "
+                + "this consumer (member " + memberId + "); its partitions are lost and it does not rejoin. Give "
+                + "every consumer process its own group.instance.id (" + failure.getMessage() + ")", failure);
+        LOG.log(System.Logger.Level.ERROR, fenced.getMessage());
+        fatal = fenced;
+        rejoinAfterLeave = false;
+        memberId = "";
+        memberEpoch = JOIN_EPOCH;
+        switch (state) {
+            case JOINING, STABLE, FENCED -> {
+                state = State.FATAL;
+                markLost();
+            }
+            default -> { } // LEAVING ends in FATAL (still subscribed) or UNSUBSCRIBED (closing); see finishLeave
+        }
+        notifyAll();
+        return fenced;
     }
 
     /** The partitions are gone (fenced or expired): the application releases them, then we rejoin. */
@@ -546,7 +592,9 @@ final class MembershipManager {
         target = Set.of();
         failures = 0;
         retryAtMs = 0;
-        if (rejoinAfterLeave && subscription != null) {
+        if (fatal != null && subscription != null) {
+            state = State.FATAL; // a poll-timeout leave refused with FENCED_INSTANCE_ID: poll throws, no rejoin
+        } else if (rejoinAfterLeave && subscription != null) {
             rejoinAfterLeave = false;
             if (lost) {
                 state = State.FENCED; // rejoins once the application released the partitions

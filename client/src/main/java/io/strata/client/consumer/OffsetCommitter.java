@@ -34,7 +34,11 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code STALE_MEMBER_EPOCH}: the member's epoch moved on since it last heard; a heartbeat is
  *       sent at once and the commit repeated with the epoch it brings;</li>
  *   <li>{@code FENCED_MEMBER_EPOCH}, {@code UNKNOWN_MEMBER_ID}: {@link CommitFailedException}, as is a
- *       group-managed commit while the member is not in the group (joining, fenced, left).</li>
+ *       group-managed commit while the member is not in the group (joining, fenced, left);</li>
+ *   <li>{@code FENCED_INSTANCE_ID}: another process took this member's place under its
+ *       {@code group.instance.id}; the membership fails for good
+ *       ({@link MembershipManager#instanceFenced}) and the commit with a {@link CommitFailedException}
+ *       of that reason.</li>
  * </ul>
  */
 final class OffsetCommitter implements AutoCloseable {
@@ -103,6 +107,12 @@ final class OffsetCommitter implements AutoCloseable {
             if (groupManaged) {
                 Optional<MembershipManager.Identity> identity = membership.identity();
                 if (identity.isEmpty()) {
+                    Optional<StrataException> replaced = membership.fatal()
+                            .filter(f -> f.reason() == ErrorCode.FENCED_INSTANCE_ID);
+                    if (replaced.isPresent()) {
+                        throw new CommitFailedException(ErrorCode.FENCED_INSTANCE_ID, "cannot commit: "
+                                + replaced.get().getMessage(), replaced.get());
+                    }
                     throw new CommitFailedException(ErrorCode.ERROR_CODE_UNSPECIFIED, "cannot commit: this consumer is "
                             + "not a member of group '" + groupId + "' right now (joining, fenced or left); its "
                             + "partitions may belong to another member", last);
@@ -125,6 +135,10 @@ final class OffsetCommitter implements AutoCloseable {
             } catch (StrataException e) {
                 last = e;
                 ErrorCode reason = e.reason();
+                if (reason == ErrorCode.FENCED_INSTANCE_ID && groupManaged) {
+                    StrataException fenced = membership.instanceFenced(e);
+                    throw new CommitFailedException(reason, "the group refused the commit: " + fenced.getMessage(), fenced);
+                }
                 if (reason == ErrorCode.FENCED_MEMBER_EPOCH || reason == ErrorCode.UNKNOWN_MEMBER_ID) {
                     throw new CommitFailedException(reason, groupManaged
                             ? "the group refused the commit: member " + memberId + " (epoch " + epoch + ") was fenced; "

@@ -32,6 +32,9 @@ import java.util.TreeMap;
  *     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
  *         sink.lastOffsets(partitions).forEach(processed::markProcessed); // stored with the data
  *     }
+ *     public void onPartitionsLost(Collection<TopicPartition> partitions) {
+ *         processed.forget(partitions); // another member owns them now: nothing can be committed
+ *     }
  * });
  * while (running) {
  *     for (var r : consumer.poll(Duration.ofSeconds(1))) {

@@ -456,7 +456,8 @@ public final class StrataConsumer<K, V> implements AutoCloseable {
      * @throws StrataException       when a partition cannot be read (unknown topic, offset out of
      *                               range with {@code auto.offset.reset=none}, a non-retriable
      *                               failure), or the group membership failed for good (e.g.
-     *                               {@code UNRELEASED_INSTANCE_ID})
+     *                               {@code FENCED_INSTANCE_ID}: another process uses this
+     *                               consumer's {@code group.instance.id})
      * @throws IllegalStateException when the consumer is neither subscribed nor assigned partitions
      */
     public List<ConsumerRecord<K, V>> poll(Duration timeout) {

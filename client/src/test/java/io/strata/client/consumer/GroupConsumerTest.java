@@ -424,15 +424,97 @@ class GroupConsumerTest {
         }
     }
 
+    /** Polls for {@code ms} (or until a poll throws), returning what it threw, or null. */
+    private static StrataException pollFor(StrataConsumer<String, String> c, long ms) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        while (System.nanoTime() < deadline) {
+            try {
+                c.poll(Duration.ofMillis(20));
+            } catch (StrataException e) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * After the fence: every poll throws it, and within 30 heartbeat intervals no join is sent (nor
+     * anything else, once a heartbeat that may have been in flight at the fence arrived).
+     */
+    private void assertFencedForGood(StrataConsumer<String, String> c, StrataException first) throws InterruptedException {
+        long start = System.nanoTime();
+        int sent = -1;
+        while (System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(1_500)) {
+            assertThatThrownBy(() -> c.poll(Duration.ofMillis(20))).as("poll keeps throwing")
+                    .isInstanceOfSatisfying(StrataException.class,
+                            e -> assertThat(e.reason()).isEqualTo(ErrorCode.FENCED_INSTANCE_ID));
+            if (sent < 0 && System.nanoTime() - start > TimeUnit.MILLISECONDS.toNanos(500)) {
+                sent = groups.heartbeats.size();
+            }
+            Thread.sleep(20); // time for the heartbeat thread to rejoin, were it to (interval 50 ms)
+        }
+        assertThat(groups.heartbeats).as("nothing sent after the fence").hasSize(sent);
+        assertThat(groups.heartbeats).filteredOn(r -> r.getMemberEpoch() == 0).as("joined once, never rejoined").hasSize(1);
+        assertThat(c.assignment()).isEmpty();
+        assertThat(first.getMessage()).contains("another process uses group.instance.id 'instance-1'");
+    }
+
     @Test
-    void anUnreleasedInstanceIdFailsThePoll() {
+    void aFencedInstanceIdOnAHeartbeatLosesThePartitionsFailsThePollAndNeverRejoins() throws Exception {
+        AtomicBoolean replaced = new AtomicBoolean();
         groups.script = r -> {
-            throw StrataError.exception(ErrorCode.UNRELEASED_INSTANCE_ID, "instance-1 is taken");
+            if (replaced.get()) {
+                throw StrataError.exception(ErrorCode.FENCED_INSTANCE_ID, "instance-1 was taken by member m9");
+            }
+            return r.getMemberEpoch() == 0 ? ScriptedGroups.answer("m1", 1, 50, Set.of(T0))
+                    : ScriptedGroups.answer("m1", 1, 50, null);
         };
+        Listener listener = new Listener();
+        var c = consumer(Map.of("group.instance.id", "instance-1"));
+        c.subscribe(List.of("t"), listener);
+        pollUntil(c, () -> c.assignment().equals(Set.of(T0)));
+
+        replaced.set(true);
+        StrataException fenced = pollFor(c, 10_000);
+
+        assertThat(fenced).isNotNull();
+        assertThat(fenced.reason()).isEqualTo(ErrorCode.FENCED_INSTANCE_ID);
+        assertThat(fenced.retriable()).isFalse();
+        assertThat(listener.events).containsExactly("assigned [t-0]", "lost [t-0]");
+        assertThat(listener.threads).containsOnly(testThread);
+        assertFencedForGood(c, fenced);
+        assertThatThrownBy(() -> c.commitSync(Map.of(T0, new OffsetAndMetadata(1))))
+                .isInstanceOfSatisfying(CommitFailedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(ErrorCode.FENCED_INSTANCE_ID));
+        assertThat(groups.commits()).isEmpty();
+
+        c.close();
+        assertThat(groups.heartbeats).as("no join, and no leave for the replaced member id")
+                .allSatisfy(r -> assertThat(r.getMemberEpoch()).isNotNegative())
+                .filteredOn(r -> r.getMemberEpoch() == 0).hasSize(1);
+    }
+
+    @Test
+    void aFencedInstanceIdOnACommitFailsItThenThePollLosesThePartitionsAndThrows() throws Exception {
+        groups.script = r -> r.getMemberEpoch() == 0 ? ScriptedGroups.answer("m1", 1, 50, Set.of(T0))
+                : ScriptedGroups.answer("m1", 1, 50, null);
+        groups.commitCheck = r -> ErrorCode.FENCED_INSTANCE_ID;
+        Listener listener = new Listener();
         try (var c = consumer(Map.of("group.instance.id", "instance-1"))) {
-            c.subscribe(List.of("t"));
-            assertThatThrownBy(() -> pollUntil(c, () -> false)).isInstanceOfSatisfying(StrataException.class,
-                    e -> assertThat(e.reason()).isEqualTo(ErrorCode.UNRELEASED_INSTANCE_ID));
+            c.subscribe(List.of("t"), listener);
+            pollUntil(c, () -> c.assignment().equals(Set.of(T0)));
+
+            assertThatThrownBy(() -> c.commitSync(Map.of(T0, new OffsetAndMetadata(3))))
+                    .isInstanceOfSatisfying(CommitFailedException.class, e -> {
+                        assertThat(e.reason()).isEqualTo(ErrorCode.FENCED_INSTANCE_ID);
+                        assertThat(e.getMessage()).contains("group.instance.id 'instance-1'");
+                    });
+            StrataException fenced = pollFor(c, 10_000);
+
+            assertThat(fenced).isNotNull();
+            assertThat(fenced.reason()).isEqualTo(ErrorCode.FENCED_INSTANCE_ID);
+            assertThat(listener.events).containsExactly("assigned [t-0]", "lost [t-0]");
+            assertFencedForGood(c, fenced);
         }
     }
 

@@ -335,18 +335,85 @@ class MembershipManagerTest {
     }
 
     @Test
-    void anUnreleasedInstanceIdIsFatalUntilTheNextSubscribe() {
+    void aNonRetriableHeartbeatFailureIsFatalUntilTheNextSubscribe() {
         MembershipManager m = manager(Optional.of("instance-7"));
         m.subscribe(MembershipManager.Subscription.of(List.of("t")), 0);
         GroupHeartbeatRequest join = m.pollHeartbeat(0);
-        m.onFailure(join, new StrataException(ErrorCode.UNRELEASED_INSTANCE_ID, "taken"), 0);
+        m.onFailure(join, new StrataException(ErrorCode.INVALID_REQUEST, "bad"), 0);
 
-        assertThat(m.fatal()).get().extracting(StrataException::reason).isEqualTo(ErrorCode.UNRELEASED_INSTANCE_ID);
+        assertThat(m.fatal()).get().extracting(StrataException::reason).isEqualTo(ErrorCode.INVALID_REQUEST);
         assertThat(m.pollHeartbeat(100_000)).isNull();
 
         m.subscribe(MembershipManager.Subscription.of(List.of("t")), 100_000);
         assertThat(m.fatal()).isEmpty();
         assertThat(m.pollHeartbeat(100_000).getMemberEpoch()).isZero();
+    }
+
+    /** Releases a lost change as the application does; then no heartbeat is ever due again. */
+    private static void assertLostAndSilent(MembershipManager m, long nowMs) {
+        MembershipManager.Change lost = m.takeChange();
+        assertThat(lost.lost()).isTrue();
+        m.reconciled(lost, Set.of(), nowMs);
+        assertThat(m.state()).isEqualTo(MembershipManager.State.FATAL);
+        assertThat(m.identity()).isEmpty();
+        assertThat(m.hasChange()).isFalse();
+        for (long t = nowMs; t <= nowMs + 10L * SESSION_MS; t += 500) {
+            assertThat(m.pollHeartbeat(t)).as("no rejoin at %d", t).isNull();
+        }
+        assertThat(m.delayMs(nowMs)).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void aFencedInstanceIdOnAHeartbeatLosesThePartitionsAndNeverRejoins() {
+        MembershipManager m = joined(Optional.of("instance-7"), T0, T1);
+        GroupHeartbeatRequest hb = m.pollHeartbeat(1_000);
+        m.onFailure(hb, new StrataException(ErrorCode.FENCED_INSTANCE_ID, "replaced by m9"), 1_000);
+
+        StrataException fatal = m.fatal().orElseThrow();
+        assertThat(fatal.reason()).isEqualTo(ErrorCode.FENCED_INSTANCE_ID);
+        assertThat(fatal.retriable()).isFalse();
+        assertThat(fatal.getMessage()).contains("another process uses group.instance.id 'instance-7'", "replaced by m9");
+        assertLostAndSilent(m, 1_001);
+
+        m.leave(true, 2_000);
+        assertThat(m.state()).as("no leave is sent for the replaced member id").isEqualTo(MembershipManager.State.UNSUBSCRIBED);
+        assertThat(m.pollHeartbeat(2_000)).isNull();
+    }
+
+    @Test
+    void aFencedInstanceIdOnACommitLosesThePartitionsAndNeverRejoins() {
+        MembershipManager m = joined(Optional.of("instance-7"), T0);
+        GroupHeartbeatRequest inFlight = m.pollHeartbeat(1_000);
+
+        StrataException fatal = m.instanceFenced(new StrataException(ErrorCode.FENCED_INSTANCE_ID, "replaced"));
+
+        assertThat(fatal.reason()).isEqualTo(ErrorCode.FENCED_INSTANCE_ID);
+        assertThat(fatal.getMessage()).contains("instance-7");
+        assertThat(m.fatal()).containsSame(fatal);
+        m.onResponse(inFlight, unchanged("m1", 1, 1_000), 1_001); // answered before the other process joined
+        assertLostAndSilent(m, 1_001);
+    }
+
+    @Test
+    void aPollTimeoutLeaveRefusedWithFencedInstanceIdDoesNotRejoin() {
+        MembershipManager m = joined(Optional.of("instance-7"), T0);
+        m.pollEnded(0);
+        long late = POLL_INTERVAL_MS + 1;
+        GroupHeartbeatRequest leave = null;
+        for (long t = 1_000; leave == null || leave.getMemberEpoch() >= 0; t += 1_000) {
+            long now = Math.min(t, late);
+            leave = m.pollHeartbeat(now);
+            if (leave != null && leave.getMemberEpoch() >= 0) {
+                m.onResponse(leave, unchanged("m1", 1, 1_000), now);
+            }
+        }
+        assertThat(leave.getMemberEpoch()).isEqualTo(MembershipManager.LEAVE_STATIC_EPOCH);
+
+        m.onFailure(leave, new StrataException(ErrorCode.FENCED_INSTANCE_ID, "replaced"), late);
+
+        assertThat(m.fatal()).get().extracting(StrataException::reason).isEqualTo(ErrorCode.FENCED_INSTANCE_ID);
+        m.pollStarted(late + 10);
+        assertLostAndSilent(m, late + 10);
     }
 
     @Test

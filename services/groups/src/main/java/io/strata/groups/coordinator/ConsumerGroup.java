@@ -39,6 +39,12 @@ final class ConsumerGroup {
     private final Map<String, GroupMember> members = new LinkedHashMap<>();
     /** instance id → member id of every static member, departed ones included. */
     private final Map<String, String> staticMembers = new HashMap<>();
+    /**
+     * Member ids whose instance id a join took while they still counted as live (see
+     * {@link #replaceMember}), until their session timeout would have passed. In memory only: a
+     * take-over forgets them, and the old id then answers UNKNOWN_MEMBER_ID.
+     */
+    private final Map<String, Fence> fenced = new HashMap<>();
     private final PartitionOwnership ownership = new PartitionOwnership();
     /** Partition counts of the subscribed topics the target was computed with. */
     private Map<String, Integer> partitionCounts = Map.of();
@@ -94,6 +100,22 @@ final class ConsumerGroup {
 
     Optional<GroupMember> member(String memberId) {
         return Optional.ofNullable(members.get(memberId));
+    }
+
+    /**
+     * A live static member that another process's join replaced under its instance id.
+     *
+     * @param instanceId the instance id the replacement took
+     * @param replacedBy the replacement's member id
+     * @param untilMs    when the fence is forgotten (the replaced member's session timeout after the replacement)
+     */
+    record Fence(String instanceId, String replacedBy, long untilMs) {
+    }
+
+    /** The fence of {@code memberId}, if a join took its instance id less than its session timeout ago. */
+    Optional<Fence> fence(String memberId, long nowMs) {
+        Fence fence = fenced.get(memberId);
+        return fence == null || fence.untilMs() <= nowMs ? Optional.empty() : Optional.of(fence);
     }
 
     Optional<GroupMember> staticMember(String instanceId) {
@@ -167,15 +189,21 @@ final class ConsumerGroup {
     }
 
     /**
-     * A static member back under a new member id takes the departed one's place: its partitions
-     * and share of the target. The group epoch moves only when the subscription, assignor or rack changed.
+     * A static member joining under a new member id takes the place of the member holding its
+     * instance id ({@code replaced}: departed, or still live after a crash): its partitions and share
+     * of the target. The group epoch moves only when the subscription, assignor or rack changed. A
+     * replaced member that had not left is fenced for its session timeout (see {@link #fence}).
      */
-    void replaceMember(GroupMember departed, GroupMember replacement) {
-        ownership.transfer(departed.memberId(), replacement.memberId(), departed.held());
-        members.remove(departed.memberId());
+    void replaceMember(GroupMember replaced, GroupMember replacement, long nowMs) {
+        ownership.transfer(replaced.memberId(), replacement.memberId(), replaced.held());
+        members.remove(replaced.memberId());
         members.put(replacement.memberId(), replacement);
         staticMembers.put(replacement.instanceId(), replacement.memberId());
-        if (departed.profile().assignmentInputsDiffer(replacement.profile())) {
+        if (!replaced.departed()) {
+            fenced.put(replaced.memberId(), new Fence(replaced.instanceId(), replacement.memberId(),
+                    nowMs + replaced.profile().sessionTimeoutMs()));
+        }
+        if (replaced.profile().assignmentInputsDiffer(replacement.profile())) {
             bumpGroupEpoch();
         } else {
             writer.changed();
@@ -221,8 +249,9 @@ final class ConsumerGroup {
         writer.changed();
     }
 
-    /** Removes the members whose session or rebalance timeout passed; returns their ids. */
+    /** Removes the members whose session or rebalance timeout passed, and forgets fences past theirs; returns the members' ids. */
     List<String> expire(long nowMs) {
+        fenced.values().removeIf(fence -> fence.untilMs() <= nowMs);
         List<GroupMember> expired = new ArrayList<>();
         for (GroupMember member : members.values()) {
             if (member.expired(nowMs)) {

@@ -207,7 +207,7 @@ public final class GroupCoordinator {
                     return group.deletion().thenCompose(ignored -> commitOffsets(request));
                 }
                 try {
-                    checkCommitter(group, request, simple);
+                    checkCommitter(group, request, simple, clock.millis());
                 } catch (GroupException e) {
                     forgetIfVacant(group);
                     return CompletableFuture.failedFuture(e);
@@ -224,7 +224,7 @@ public final class GroupCoordinator {
         }
     }
 
-    private static void checkCommitter(ConsumerGroup group, CommitOffsetsRequest request, boolean simple) {
+    private static void checkCommitter(ConsumerGroup group, CommitOffsetsRequest request, boolean simple, long nowMs) {
         if (simple) {
             if (group.hasMembers()) {
                 throw new GroupException(ErrorCode.UNKNOWN_MEMBER_ID, "group '" + group.groupId() + "' has "
@@ -236,9 +236,8 @@ public final class GroupCoordinator {
         if (request.getMemberId().isEmpty()) {
             throw RequestValidation.invalid("member_id is empty; a commit outside group management sends member_epoch -1");
         }
-        GroupMember member = group.member(request.getMemberId()).filter(m -> !m.departed()).orElseThrow(() ->
-                new GroupException(ErrorCode.UNKNOWN_MEMBER_ID, "member " + request.getMemberId()
-                        + " is not in group '" + group.groupId() + "'"));
+        GroupMember member = group.member(request.getMemberId()).filter(m -> !m.departed())
+                .orElseThrow(() -> HeartbeatHandler.notAMember(group, request.getMemberId(), nowMs));
         int epoch = request.getMemberEpoch();
         if (epoch < member.memberEpoch()) {
             throw new GroupException(ErrorCode.STALE_MEMBER_EPOCH, "member " + member.memberId() + " committed with epoch "

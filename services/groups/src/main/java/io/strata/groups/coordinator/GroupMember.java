@@ -51,12 +51,13 @@ final class GroupMember {
     }
 
     /**
-     * A static member coming back under a new member id: it takes over {@code departed}'s epochs,
-     * partitions and share of the target.
+     * A static member joining under a new member id: it takes over the epochs, partitions (pending
+     * revocation included) and share of the target of {@code replaced}, the member that held its
+     * instance id (departed, or live after a crash).
      */
-    static GroupMember replacing(String memberId, MemberProfile profile, GroupMember departed, long nowMs) {
-        return new GroupMember(memberId, profile, departed.memberEpoch, departed.previousMemberEpoch, departed.state,
-                departed.assigned, departed.pendingRevocation, departed.target, false, nowMs);
+    static GroupMember replacing(String memberId, MemberProfile profile, GroupMember replaced, long nowMs) {
+        return new GroupMember(memberId, profile, replaced.memberEpoch, replaced.previousMemberEpoch, replaced.state,
+                replaced.assigned, replaced.pendingRevocation, replaced.target, false, nowMs);
     }
 
     String memberId() {

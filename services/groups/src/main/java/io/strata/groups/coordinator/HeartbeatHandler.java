@@ -4,6 +4,7 @@ import io.strata.groups.assignor.TopicPartition;
 import io.strata.proto.v1.Assignment;
 import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.GroupHeartbeatResponse;
+import org.jboss.logging.Logger;
 
 import java.util.Map;
 import java.util.Set;
@@ -13,8 +14,15 @@ import java.util.function.Supplier;
  * Joins, heartbeats and leaves against one group (KIP-848's ConsumerGroupHeartbeat), called under
  * the group's lock. Every refusal is checked before anything changes, except fencing, which
  * removes the fenced membership and then refuses.
+ *
+ * <p>Static membership follows Kafka's KIP-345: a join naming an instance id takes the place of
+ * the member holding it, whether that one left temporarily (-2) or still counts as live (its
+ * process crashed and restarted within the session timeout, so it never said goodbye). A live
+ * member replaced so is fenced: its member id answers FENCED_INSTANCE_ID (see {@link #notAMember}).
  */
 final class HeartbeatHandler {
+
+    private static final Logger LOG = Logger.getLogger(HeartbeatHandler.class);
 
     private final GroupSettings settings;
     private final Supplier<String> memberIds;
@@ -47,11 +55,9 @@ final class HeartbeatHandler {
         GroupMember previous = heartbeat.memberId().isEmpty() ? null : group.member(heartbeat.memberId()).orElse(null);
         GroupMember holder = heartbeat.instanceId().isEmpty()
                 ? null : group.staticMember(heartbeat.instanceId()).orElse(null);
-        if (holder != null && !holder.departed() && holder != previous) {
-            throw new GroupException(ErrorCode.UNRELEASED_INSTANCE_ID, "instance id '" + heartbeat.instanceId()
-                    + "' is held by live member " + holder.memberId() + " of group '" + group.groupId() + "'");
-        }
-        boolean replacing = holder != null && holder.departed();
+        // The holder of the instance id is replaced, departed or live; only a live holder that is the
+        // joining member itself (rejoining under its own member id) gives its membership up instead.
+        boolean replacing = holder != null && (holder.departed() || holder != previous);
         int others = group.memberCount() - (previous != null ? 1 : 0) - (replacing && holder != previous ? 1 : 0);
         if (others >= settings.maxGroupSize()) {
             throw RequestValidation.invalid("group '" + group.groupId() + "' has reached its maximum size of "
@@ -60,11 +66,16 @@ final class HeartbeatHandler {
         if (previous != null && previous != holder) {
             group.removeMember(previous);
         }
-        String memberId = newMemberId(group);
+        String memberId = newMemberId(group, nowMs);
         GroupMember member;
         if (replacing) {
             member = GroupMember.replacing(memberId, heartbeat.joinProfile(), holder, nowMs);
-            group.replaceMember(holder, member);
+            if (!holder.departed()) {
+                LOG.infof("group '%s': member %s joined with instance id '%s' held by live member %s, which it "
+                        + "replaces; %s is fenced (a restart after a crash, or two processes share the instance id)",
+                        group.groupId(), memberId, heartbeat.instanceId(), holder.memberId(), holder.memberId());
+            }
+            group.replaceMember(holder, member, nowMs);
         } else {
             if (holder != null) {
                 group.removeMember(holder);
@@ -77,16 +88,17 @@ final class HeartbeatHandler {
         return response(group, member, heartbeat);
     }
 
-    private String newMemberId(ConsumerGroup group) {
+    private String newMemberId(ConsumerGroup group, long nowMs) {
         String id = memberIds.get();
-        while (group.member(id).isPresent()) {
+        while (group.member(id).isPresent() || group.fence(id, nowMs).isPresent()) {
             id = memberIds.get();
         }
         return id;
     }
 
     private GroupHeartbeatResponse leave(ConsumerGroup group, Heartbeat heartbeat, long nowMs, Map<String, Integer> topics) {
-        GroupMember member = group.member(heartbeat.memberId()).orElseThrow(() -> unknownMember(group, heartbeat));
+        GroupMember member = group.member(heartbeat.memberId())
+                .orElseThrow(() -> notAMember(group, heartbeat.memberId(), nowMs));
         if (heartbeat.memberEpoch() == Heartbeat.LEAVE_STATIC) {
             if (!member.profile().isStatic()) {
                 throw RequestValidation.invalid("member_epoch -2 (leave temporarily) is for static members; member "
@@ -106,7 +118,7 @@ final class HeartbeatHandler {
     private GroupHeartbeatResponse beat(ConsumerGroup group, Heartbeat heartbeat, long nowMs, Map<String, Integer> topics) {
         GroupMember member = group.member(heartbeat.memberId())
                 .filter(m -> !m.departed())
-                .orElseThrow(() -> unknownMember(group, heartbeat));
+                .orElseThrow(() -> notAMember(group, heartbeat.memberId(), nowMs));
         if (!heartbeat.instanceId().isEmpty() && !heartbeat.instanceId().equals(member.instanceId())) {
             throw RequestValidation.invalid("instance_id '" + heartbeat.instanceId() + "' is not member "
                     + member.memberId() + "'s ('" + member.instanceId() + "')");
@@ -133,9 +145,19 @@ final class HeartbeatHandler {
         return heartbeat.memberEpoch() == member.previousMemberEpoch() && member.assigned().containsAll(heartbeat.owned());
     }
 
-    private static GroupException unknownMember(ConsumerGroup group, Heartbeat heartbeat) {
-        return new GroupException(ErrorCode.UNKNOWN_MEMBER_ID, "member " + heartbeat.memberId()
-                + " is not in group '" + group.groupId() + "'");
+    /**
+     * The refusal of a request (heartbeat, leave, commit) from {@code memberId}, which is not a
+     * member (or departed): FENCED_INSTANCE_ID while another process's join under its instance id
+     * is less than its session timeout ago, else UNKNOWN_MEMBER_ID.
+     */
+    static GroupException notAMember(ConsumerGroup group, String memberId, long nowMs) {
+        return group.fence(memberId, nowMs)
+                .map(fence -> new GroupException(ErrorCode.FENCED_INSTANCE_ID, "member " + memberId + " of group '"
+                        + group.groupId() + "' was replaced: another process joined with its group.instance.id '"
+                        + fence.instanceId() + "' (as member " + fence.replacedBy() + "); two processes share "
+                        + "this instance id"))
+                .orElseGet(() -> new GroupException(ErrorCode.UNKNOWN_MEMBER_ID, "member " + memberId
+                        + " is not in group '" + group.groupId() + "'"));
     }
 
     /**

@@ -11,6 +11,7 @@ import io.strata.proto.v1.TopicMetadata;
 import io.strata.proto.v1.WatchMetadataRequest;
 import io.strata.runtime.coordination.CoordinationChannels;
 import io.strata.runtime.coordination.CoordinationWatch;
+import io.strata.runtime.coordination.SingletonRoleElection;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -39,7 +40,7 @@ import java.util.function.LongConsumer;
  * before they are sent (requests in flight may still finish a write already sent; the fence
  * makes coordination refuse it once another term leads).
  */
-final class ActiveTerm {
+final class ActiveTerm implements SingletonRoleElection.Term {
 
     private static final Logger LOG = Logger.getLogger(ActiveTerm.class);
     static final long TICK_MS = 100;
@@ -78,7 +79,8 @@ final class ActiveTerm {
                 (stub, o) -> stub.watchMetadata(WatchMetadataRequest.getDefaultInstance(), o), this::offer);
     }
 
-    void start() {
+    @Override
+    public void start() {
         watch.start();
         load();
     }
@@ -198,7 +200,8 @@ final class ActiveTerm {
     }
 
     /** Ends the term: the coordinator is dropped and writes are no longer sent. */
-    void stop() {
+    @Override
+    public void stop() {
         active = false;
         coordinator = null;
         ScheduledFuture<?> t = ticks;

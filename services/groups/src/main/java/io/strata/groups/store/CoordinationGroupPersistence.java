@@ -16,6 +16,7 @@ import io.strata.proto.v1.PutGroupRecordRequest;
 import io.strata.proto.v1.PutGroupRecordResponse;
 import io.strata.proto.v1.StoreGroupOffsetsRequest;
 import io.strata.proto.v1.StoreGroupOffsetsResponse;
+import io.strata.runtime.coordination.CoordinationCalls;
 import io.strata.runtime.coordination.CoordinationChannels;
 import org.jboss.logging.Logger;
 
@@ -119,9 +120,12 @@ public final class CoordinationGroupPersistence implements GroupPersistence {
             if (reason == ErrorCode.NOT_COORDINATOR) {
                 LOG.warnf("coordination refused %s: term %d of election '%s' no longer leads; stepping down", what, fence.getTerm(),
                         fence.getElection());
-                result.completeExceptionally(new GroupException(ErrorCode.NOT_COORDINATOR, "this groups instance was deposed (term "
-                        + fence.getTerm() + " ended); " + what + " was not stored"));
-                deposed.run();
+                try {
+                    deposed.run(); // first, so whoever sees the refusal finds the term already dropped
+                } finally {
+                    result.completeExceptionally(new GroupException(ErrorCode.NOT_COORDINATOR, "this groups instance was deposed (term "
+                            + fence.getTerm() + " ended); " + what + " was not stored"));
+                }
                 return;
             }
             if (!retriable(error, reason)) {

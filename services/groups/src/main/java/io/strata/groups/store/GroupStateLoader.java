@@ -4,6 +4,7 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.strata.proto.v1.LoadGroupsRequest;
 import io.strata.proto.v1.StoredGroup;
+import io.strata.runtime.coordination.CoordinationCalls;
 import io.strata.runtime.coordination.CoordinationChannels;
 
 import java.util.concurrent.CompletableFuture;

@@ -7,6 +7,7 @@ import io.strata.proto.v1.MemberDescription;
 import io.strata.proto.v1.MemberRecord;
 import io.strata.proto.v1.OffsetCommit;
 import io.strata.proto.v1.PartitionLag;
+import io.strata.runtime.testing.MutableClock;
 
 import java.time.Duration;
 import java.util.ArrayList;

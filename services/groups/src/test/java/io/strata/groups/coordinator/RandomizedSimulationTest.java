@@ -27,7 +27,9 @@ import static org.assertj.core.api.Assertions.fail;
 
 /**
  * Random joins, leaves, heartbeats, lost responses, fencing, timeouts, topic changes, slow and
- * failing writes and take-overs; after every step the ownership invariant is checked on the
+ * failing writes, take-overs, and static members that crash and restart (joining under their
+ * instance id while their old membership is still live) or get a twin process with the same
+ * instance id (which replaces them; they stop at FENCED_INSTANCE_ID); after every step the ownership invariant is checked on the
  * coordinator (no partition held by two members, the owner index matching the members) and on
  * the simulated clients (no partition owned by two clients the coordinator counts as members).
  */
@@ -76,6 +78,8 @@ class RandomizedSimulationTest {
             check("step " + step + " (seed " + seed + ")");
         }
         converge(seed);
+        assertThat(stepCounts).as("static members crashed, got twins, and twins were fenced")
+                .containsKeys("crash-static", "twin-static", "fenced-instance");
         System.out.printf("seed %d: %s; group epoch %d, %d records written%n", seed, stepCounts, f.groupEpoch(),
                 f.persistence.puts().size());
     }
@@ -127,9 +131,11 @@ class RandomizedSimulationTest {
                 s.client.epoch += 7;
                 s.inFlight = s.client.send();
             });
-        } else if (op < 88) {
+        } else if (op < 86) {
             count("lost-response");
             active().ifPresent(s -> s.client.send());
+        } else if (op < 90) {
+            crashStatic();
         } else if (op < 97) {
             count("persistence");
             persistence();
@@ -138,6 +144,37 @@ class RandomizedSimulationTest {
             if (f.persistence.pendingPuts().isEmpty() && sims.stream().allMatch(s -> s.inFlight == null)) {
                 f.failOver();
             }
+        }
+    }
+
+    /**
+     * kill -9 of a static member's process (it never leaves): mostly it restarts and joins at once
+     * under its instance id, sometimes later (a "return-static" step brings it back, within its
+     * session timeout or not); or, instead, a second process is started with the same instance id.
+     */
+    private void crashStatic() {
+        Optional<Sim> picked = active().filter(s -> !s.client.instanceId.isEmpty() && !s.client.memberId.isEmpty());
+        if (picked.isEmpty()) {
+            return;
+        }
+        Sim sim = picked.get();
+        int how = random.nextInt(3);
+        if (how == 0 && sims.size() < 16) {
+            count("twin-static");
+            Client twin = f.client();
+            twin.topics = SUBSCRIPTIONS.get(random.nextInt(SUBSCRIPTIONS.size()));
+            twin.instance(sim.client.instanceId).session(6000).rebalance(8000);
+            Sim second = new Sim(twin);
+            sims.add(second);
+            heartbeat(second);
+            return;
+        }
+        count("crash-static");
+        sim.client.lost(); // the new process knows nothing of the old one
+        if (how == 1) {
+            sim.away = true;
+        } else {
+            heartbeat(sim);
         }
     }
 
@@ -175,6 +212,7 @@ class RandomizedSimulationTest {
 
     /** Takes the answers that arrived. */
     private void collect() {
+        List<Sim> stopped = new ArrayList<>();
         for (Sim sim : sims) {
             if (sim.inFlight == null || !sim.inFlight.isDone()) {
                 continue;
@@ -187,8 +225,11 @@ class RandomizedSimulationTest {
                 if (e.getCause() instanceof GroupException refusal) {
                     switch (refusal.code()) {
                         case FENCED_MEMBER_EPOCH, UNKNOWN_MEMBER_ID -> sim.client.lost();
-                        // A join whose answer was lost left a membership holding the instance id: wait for its session to end.
-                        case UNRELEASED_INSTANCE_ID -> sim.away = true;
+                        // Another process took its instance id: fatal, it never rejoins (no ping-pong).
+                        case FENCED_INSTANCE_ID -> {
+                            count("fenced-instance");
+                            stopped.add(sim);
+                        }
                         default -> fail("unexpected refusal " + refusal.code() + ": " + refusal.getMessage());
                     }
                 }
@@ -207,6 +248,7 @@ class RandomizedSimulationTest {
                 sim.client.owned.retainAll(sim.client.assignment); // revoked, not yet assigned
             }
         }
+        sims.removeAll(stopped);
     }
 
     private void changeTopics() {

@@ -7,6 +7,7 @@ import io.strata.replication.rules.PartitionChange;
 import io.strata.replication.rules.Reconciler;
 import io.strata.runtime.coordination.CoordinationChannels;
 import io.strata.runtime.coordination.CoordinationWatch;
+import io.strata.runtime.coordination.SingletonRoleElection;
 import org.jboss.logging.Logger;
 
 import java.util.List;
@@ -29,7 +30,7 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>{@link #stop()} ends the term at once: nothing is written after it (writes in flight may
  * still land; their compare-and-set and the next controller's re-decision make that harmless).
  */
-final class ActiveTerm {
+final class ActiveTerm implements SingletonRoleElection.Term {
 
     private static final Logger LOG = Logger.getLogger(ActiveTerm.class);
     static final long RETRY_MS = 1000;
@@ -61,7 +62,8 @@ final class ActiveTerm {
         this.loop.setDaemon(true);
     }
 
-    void start() {
+    @Override
+    public void start() {
         watch.start();
         loop.start();
         if (config.autoLeaderRebalance()) {
@@ -186,7 +188,8 @@ final class ActiveTerm {
     }
 
     /** Ends the term: no write starts after this returns. */
-    void stop() {
+    @Override
+    public void stop() {
         active = false;
         ScheduledFuture<?> r = rebalance;
         if (r != null) {

@@ -5,6 +5,7 @@ import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.PartitionState;
 import io.strata.proto.v1.UpdatePartitionStateRequest;
 import io.strata.replication.rules.PartitionChange;
+import io.strata.runtime.coordination.CoordinationCalls;
 import io.strata.runtime.coordination.CoordinationChannels;
 import org.jboss.logging.Logger;
 
@@ -75,7 +76,8 @@ final class PartitionWriter {
                 .setState(change.after())
                 .setExpectedPartitionEpoch(change.before().getPartitionEpoch())
                 .build();
-        CoordinationCalls.<PartitionState>call(channels, (stub, o) -> stub.updatePartitionState(request, o)).whenComplete((stored, error) -> {
+        CoordinationCalls.<PartitionState>call(channels, ReplicationController.CALL_DEADLINE_MS,
+                (stub, o) -> stub.updatePartitionState(request, o)).whenComplete((stored, error) -> {
             finished();
             if (error != null) {
                 if (StrataError.reasonOf(error).orElse(null) == ErrorCode.CAS_FAILED) {

@@ -1,20 +1,14 @@
 package io.strata.replication.controller;
 
 import io.grpc.Metadata;
-import io.grpc.Status;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import io.strata.proto.StrataError;
 import io.strata.proto.TopicNames;
 import io.strata.proto.v1.AlterIsrRequest;
-import io.strata.proto.v1.CampaignRequest;
 import io.strata.proto.v1.ClusterMetadata;
 import io.strata.proto.v1.DescribeTopicRequest;
 import io.strata.proto.v1.ElectPreferredLeadersRequest;
 import io.strata.proto.v1.ElectPreferredLeadersResponse;
 import io.strata.proto.v1.ErrorCode;
-import io.strata.proto.v1.LeadershipEvent;
-import io.strata.proto.v1.ObserveRequest;
 import io.strata.proto.v1.PartitionReassignment;
 import io.strata.proto.v1.PartitionState;
 import io.strata.proto.v1.ReassignPartitionsRequest;
@@ -31,9 +25,10 @@ import io.strata.replication.rules.ReassignmentRules;
 import io.strata.replication.rules.Reconciler;
 import io.strata.replication.rules.RuleViolation;
 import io.strata.replication.rules.TopicPolicy;
+import io.strata.runtime.coordination.CoordinationCalls;
 import io.strata.runtime.coordination.CoordinationChannels;
 import io.strata.runtime.coordination.CoordinationSession;
-import io.strata.runtime.coordination.CoordinationWatch;
+import io.strata.runtime.coordination.SingletonRoleElection;
 import org.jboss.logging.Logger;
 
 import java.util.HashSet;
@@ -44,40 +39,31 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One replication instance: its session with coordination (role REPLICATION, so it is visible),
- * its candidacy in coordination's election {@value #ELECTION} (candidate id = its advertised
- * {@code host:port}, which is what storage nodes read from Observe to find the active
- * controller), and, while it leads, an {@link ActiveTerm}. Hot standby: every instance
- * campaigns; when the Campaign stream ends (leadership lost, coordination gone) the term stops
- * at once and the instance campaigns again after {@link #RECAMPAIGN_MS}. It also observes the
- * election, so a standby can name the active instance in its NOT_CONTROLLER refusals.
+ * One replication instance: its session with coordination (role REPLICATION, so it is visible) and
+ * its candidacy in coordination's election {@value #ELECTION} ({@link SingletonRoleElection}:
+ * candidate id = its advertised {@code host:port}, which is what storage nodes read from Observe
+ * to find the active controller; hot standby, campaigning again when a term is lost); while it
+ * leads, an {@link ActiveTerm}. A standby names the active instance in its NOT_CONTROLLER refusals.
  *
- * <p>Thread-safe; the term is swapped under {@code this}.
+ * <p>Thread-safe.
  */
 public final class ReplicationController implements AutoCloseable {
 
     public static final String ELECTION = "replication";
-    static final long RECAMPAIGN_MS = 500;
+    /** How long one call to coordination may take. */
+    static final long CALL_DEADLINE_MS = 10_000;
     private static final Logger LOG = Logger.getLogger(ReplicationController.class);
 
     private final CoordinationChannels channels;
-    private final ReplicationConfig config;
-    private final String candidateId;
     private final ScheduledExecutorService scheduler;
     private final CoordinationSession session;
-    private final CoordinationWatch<LeadershipEvent> observation;
+    private final SingletonRoleElection<ActiveTerm> election;
     private final LongAdder leaderChanges = new LongAdder();
-    private volatile String observedLeader = "";
-    private volatile ClientCallStreamObserver<CampaignRequest> campaign;
-    private ActiveTerm term;
-    private volatile boolean closed;
 
     /**
      * @param candidateId this instance's advertised {@code host:port}
@@ -85,8 +71,6 @@ public final class ReplicationController implements AutoCloseable {
      */
     public ReplicationController(CoordinationChannels channels, ReplicationConfig config, String candidateId, String instanceId) {
         this.channels = channels;
-        this.config = config;
-        this.candidateId = candidateId;
         AtomicInteger threads = new AtomicInteger();
         this.scheduler = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "strata-replication-" + threads.incrementAndGet());
@@ -102,31 +86,28 @@ public final class ReplicationController implements AutoCloseable {
                 .setSessionTimeoutMs(config.sessionTimeoutMs())
                 .setReady(true)
                 .build(), "replication " + instanceId);
-        this.observation = new CoordinationWatch<>(channels, scheduler, "replication election observer",
-                (stub, o) -> stub.observe(ObserveRequest.newBuilder().setElection(ELECTION).build(), o),
-                event -> observedLeader = event.getLeaderId());
+        this.election = new SingletonRoleElection<>(channels, scheduler, ELECTION, candidateId, config.sessionTimeoutMs(),
+                term -> new ActiveTerm(term, channels, scheduler, config, leaderChanges));
     }
 
     public void start() {
         session.start();
-        observation.start();
-        campaign();
-        LOG.infof("replication instance %s campaigns in election '%s'", candidateId, ELECTION);
+        election.start();
     }
 
     /** This instance's candidate id: its advertised {@code host:port}. */
     public String candidateId() {
-        return candidateId;
+        return election.candidateId();
     }
 
     /** Whether this instance is the active controller now. */
-    public synchronized boolean isActive() {
-        return term != null;
+    public boolean isActive() {
+        return election.term().isPresent();
     }
 
     /** The newest cluster snapshot of the active term; empty on a standby and before the first one. */
-    public synchronized Optional<ClusterMetadata> latestSnapshot() {
-        return term == null ? Optional.empty() : Optional.ofNullable(term.latest());
+    public Optional<ClusterMetadata> latestSnapshot() {
+        return election.term().map(ActiveTerm::latest);
     }
 
     /** Leader changes (elections, preferred-leader moves, to -1 too) this instance has written, over all its terms. */
@@ -139,87 +120,14 @@ public final class ReplicationController implements AutoCloseable {
         return session.registered();
     }
 
-    private void campaign() {
-        if (closed) {
-            return;
-        }
-        CampaignRequest request = CampaignRequest.newBuilder().setElection(ELECTION).setCandidateId(candidateId)
-                .setSessionTimeoutMs(config.sessionTimeoutMs()).build();
-        try {
-            channels.stub().campaign(request, new ClientResponseObserver<CampaignRequest, LeadershipEvent>() {
-                @Override
-                public void beforeStart(ClientCallStreamObserver<CampaignRequest> call) {
-                    campaign = call;
-                }
-
-                @Override
-                public void onNext(LeadershipEvent event) {
-                    if (event.getLeaderId().equals(candidateId)) {
-                        activate(event.getTerm());
-                    }
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    if (Status.fromThrowable(t).getCode() == Status.Code.UNAVAILABLE) {
-                        channels.failed();
-                    }
-                    campaignEnded("the campaign failed: " + t.getMessage());
-                }
-
-                @Override
-                public void onCompleted() {
-                    campaignEnded("the campaign ended (leadership lost)");
-                }
-            });
-        } catch (RuntimeException e) {
-            campaignEnded("the campaign could not start: " + e.getMessage());
-        }
-    }
-
-    private synchronized void activate(long electionTerm) {
-        if (closed) {
-            return;
-        }
-        if (term != null) {
-            term.stop();
-        }
-        term = new ActiveTerm(electionTerm, channels, scheduler, config, leaderChanges);
-        term.start();
-        LOG.infof("replication instance %s is the active controller (election term %d)", candidateId, electionTerm);
-    }
-
-    private void campaignEnded(String why) {
-        synchronized (this) {
-            if (term != null) {
-                term.stop();
-                term = null;
-                LOG.warnf("replication instance %s stopped controlling: %s", candidateId, why);
-            }
-        }
-        if (closed) {
-            return;
-        }
-        LOG.debugf("replication instance %s: %s; campaigning again in %d ms", candidateId, why, RECAMPAIGN_MS);
-        try {
-            scheduler.schedule(this::campaign, RECAMPAIGN_MS, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            LOG.debugf("not campaigning again: shutting down");
-        }
-    }
-
-    private synchronized ActiveTerm activeTerm() {
-        if (term == null) {
-            String leader = observedLeader;
+    private ActiveTerm activeTerm() {
+        return election.term().orElseThrow(() -> {
+            Optional<String> leader = election.otherLeader();
             Metadata trailers = new Metadata();
-            boolean known = !leader.isEmpty() && !leader.equals(candidateId);
-            if (known) {
-                trailers.put(StrataError.LEADER_KEY, leader);
-            }
-            throw StrataError.exception(ErrorCode.NOT_CONTROLLER, "replication instance " + candidateId + " is a standby; "
-                    + (known ? "the active controller is " + leader : "no active controller is known yet; retry"), trailers);
-        }
-        return term;
+            leader.ifPresent(l -> trailers.put(StrataError.LEADER_KEY, l));
+            return StrataError.exception(ErrorCode.NOT_CONTROLLER, "replication instance " + candidateId() + " is a standby; "
+                    + leader.map(l -> "the active controller is " + l).orElse("no active controller is known yet; retry"), trailers);
+        });
     }
 
     private static ClusterMetadata snapshotOf(ActiveTerm t) {
@@ -241,7 +149,7 @@ public final class ReplicationController implements AutoCloseable {
             AlterIsrRules.checkShape(request);
             ActiveTerm t = activeTerm();
             LiveNodes nodes = LiveNodes.of(snapshotOf(t).getNodesList());
-            return CoordinationCalls.<TopicDescription>call(channels,
+            return CoordinationCalls.<TopicDescription>call(channels, CALL_DEADLINE_MS,
                             (stub, o) -> stub.describeTopic(DescribeTopicRequest.newBuilder().setName(request.getTopic()).build(), o))
                     .thenCompose(topic -> {
                         PartitionState current = topic.getPartitionsList().stream()
@@ -324,7 +232,7 @@ public final class ReplicationController implements AutoCloseable {
             LiveNodes nodes = LiveNodes.of(snapshotOf(t).getNodesList());
             Map<String, CompletableFuture<TopicDescription>> topics = new LinkedHashMap<>();
             for (PartitionReassignment r : request.getReassignmentsList()) {
-                topics.computeIfAbsent(r.getTopic(), name -> CoordinationCalls.<TopicDescription>call(channels,
+                topics.computeIfAbsent(r.getTopic(), name -> CoordinationCalls.<TopicDescription>call(channels, CALL_DEADLINE_MS,
                         (stub, o) -> stub.describeTopic(DescribeTopicRequest.newBuilder().setName(name).build(), o)));
             }
             return CompletableFuture.allOf(topics.values().toArray(CompletableFuture[]::new)).thenCompose(read -> {
@@ -352,23 +260,12 @@ public final class ReplicationController implements AutoCloseable {
     }
 
     /**
-     * Leaves: stops the term, withdraws the candidacy (cancelling the Campaign stream makes
-     * coordination revoke its lease, so a standby takes over at once) and ends the session.
+     * Leaves: stops the term, withdraws the candidacy (a standby takes over at once) and ends the
+     * session.
      */
     @Override
     public void close() {
-        closed = true;
-        synchronized (this) {
-            if (term != null) {
-                term.stop();
-                term = null;
-            }
-        }
-        ClientCallStreamObserver<CampaignRequest> c = campaign;
-        if (c != null) {
-            c.cancel("replication instance closing", null);
-        }
-        observation.close();
+        election.close();
         session.close();
         scheduler.shutdownNow();
     }

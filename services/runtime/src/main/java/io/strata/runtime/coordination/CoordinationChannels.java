@@ -15,6 +15,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class CoordinationChannels implements AutoCloseable {
 
+    /**
+     * Largest answer a role accepts from coordination. Above gRPC's 4 MiB default because a whole-cluster
+     * metadata snapshot or one stored consumer group (a record of up to ~1.5 MB plus its committed
+     * offsets) may be bigger.
+     */
+    static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
+
     private final List<ManagedChannel> channels;
     private final AtomicInteger failures = new AtomicInteger();
 
@@ -23,7 +30,8 @@ public final class CoordinationChannels implements AutoCloseable {
             throw new IllegalArgumentException("no coordination endpoint configured (strata.coordination.endpoints)");
         }
         this.channels = endpoints.stream()
-                .map(e -> (ManagedChannel) NettyChannelBuilder.forAddress(e.host(), e.port()).usePlaintext().build())
+                .map(e -> (ManagedChannel) NettyChannelBuilder.forAddress(e.host(), e.port()).usePlaintext()
+                        .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES).build())
                 .toList();
     }
 

@@ -1,25 +1,30 @@
-package io.strata.groups.store;
+package io.strata.runtime.coordination;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.strata.proto.StrataError;
 import io.strata.proto.v1.CoordinationGrpc;
 import io.strata.proto.v1.ErrorCode;
-import io.strata.runtime.coordination.CoordinationChannels;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
- * Unary calls to coordination as futures, with a deadline; a call that finds its coordination
- * instance unusable moves the shared channels on to the next one. Every future completes.
+ * A role's unary calls to coordination as futures, with a deadline; a call that finds its
+ * coordination instance unusable ({@link #instanceUnusable}) moves the role's shared channels on to
+ * the next one. Every future completes.
  */
 public final class CoordinationCalls {
 
     private CoordinationCalls() {
     }
 
+    /**
+     * @param deadlineMs how long the call may take
+     * @param call       starts the call, e.g. {@code (stub, o) -> stub.describeTopic(request, o)}
+     * @return the answer, or the call's failure
+     */
     public static <T> CompletableFuture<T> call(CoordinationChannels channels, long deadlineMs,
                                                 BiConsumer<CoordinationGrpc.CoordinationStub, StreamObserver<T>> call) {
         CompletableFuture<T> result = new CompletableFuture<>();
@@ -56,7 +61,7 @@ public final class CoordinationCalls {
      * its metadata store), so the next call should go to another one. A refusal such as
      * NOT_COORDINATOR travels as UNAVAILABLE too, but another instance would answer the same.
      */
-    static boolean instanceUnusable(Throwable t) {
+    public static boolean instanceUnusable(Throwable t) {
         if (Status.fromThrowable(t).getCode() != Status.Code.UNAVAILABLE) {
             return false;
         }
