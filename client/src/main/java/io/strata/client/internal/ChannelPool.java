@@ -20,13 +20,39 @@ public final class ChannelPool implements AutoCloseable {
     /** HTTP/2 flow-control window per stream. */
     public static final int FLOW_CONTROL_WINDOW_BYTES = 8 * 1024 * 1024;
 
+    /**
+     * HTTP/2 keepalive pings while calls are open: when a connection has carried nothing for
+     * {@code timeMs}, the client pings, and closes the connection (failing its calls with
+     * {@code UNAVAILABLE}) when no answer comes within {@code timeoutMs}. So a call to a node that
+     * froze or was cut off without a reset fails within about their sum, not at its deadline.
+     * grpc-java raises a time below 10 s to 10 s; servers must permit pings that often (Strata's
+     * servers permit one every 5 s).
+     *
+     * @param timeMs    idle time before a ping; 0 = no pings
+     * @param timeoutMs how long a ping may go unanswered
+     */
+    public record KeepAlive(long timeMs, long timeoutMs) {
+        /** No pings (the default): a silent node is noticed by call deadlines only. */
+        public static final KeepAlive NONE = new KeepAlive(0, 0);
+    }
+
     private final ConcurrentHashMap<Address, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final String userAgent;
+    private final KeepAlive keepAlive;
     private volatile boolean closed;
 
     /** @param clientId put into the user agent, may be empty */
     public ChannelPool(String clientId) {
+        this(clientId, KeepAlive.NONE);
+    }
+
+    /**
+     * @param clientId  put into the user agent, may be empty
+     * @param keepAlive pings on every channel of this pool
+     */
+    public ChannelPool(String clientId, KeepAlive keepAlive) {
         this.userAgent = clientId == null || clientId.isEmpty() ? "strata-java" : "strata-java/" + clientId;
+        this.keepAlive = keepAlive;
     }
 
     /** The channel to {@code address}, created on first use. */
@@ -34,12 +60,19 @@ public final class ChannelPool implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the client is closed");
         }
-        return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forAddress(a.host(), a.port())
-                .usePlaintext()
-                .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-                .flowControlWindow(FLOW_CONTROL_WINDOW_BYTES)
-                .userAgent(userAgent)
-                .build());
+        return channels.computeIfAbsent(address, a -> {
+            NettyChannelBuilder builder = NettyChannelBuilder.forAddress(a.host(), a.port())
+                    .usePlaintext()
+                    .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+                    .flowControlWindow(FLOW_CONTROL_WINDOW_BYTES)
+                    .userAgent(userAgent);
+            if (keepAlive.timeMs() > 0) {
+                builder.keepAliveTime(keepAlive.timeMs(), TimeUnit.MILLISECONDS)
+                        .keepAliveTimeout(keepAlive.timeoutMs(), TimeUnit.MILLISECONDS)
+                        .keepAliveWithoutCalls(false);
+            }
+            return builder.build();
+        });
     }
 
     /** Shuts every channel down, waiting up to {@code timeoutMs} in total before forcing. */

@@ -29,9 +29,12 @@ import java.util.Map;
  * retries) leaves a hole in its partition's numbering that no later batch may fill, so the
  * partition retires its id: its next batch waits for an id the partition never used (a new
  * {@code InitProducerId} when the current one is the retired one) and starts again at sequence
- * 0. The failed batch itself is reported, never resent under the new id. Kafka 2.5+ bumps the
- * epoch of the same id instead (KIP-360), which also fences a late copy of the old request;
- * coordination hands out epochs only with a transactional id, so a fresh id it is.
+ * 0. The failed batch itself is reported, never resent under the new id. Batches of the partition
+ * that were in flight behind it under the retired id come back refused as out of order (the
+ * leader never wrote them); the sender then {@linkplain ProducerBatch#resetProducerState() resets}
+ * them, and they are numbered again under the new id, in their order, before any later batch.
+ * Kafka 2.5+ bumps the epoch of the same id instead (KIP-360), which also fences a late copy of
+ * the old request; coordination hands out epochs only with a transactional id, so a fresh id it is.
  *
  * <p>Thread-safe: the sender thread seals and asks for ids, gRPC threads report failures.
  */
@@ -87,6 +90,21 @@ final class IdempotenceManager {
         bindings.put(tp, new Binding(binding.id(),
                 RecordBatch.incrementSequence(binding.nextSequence(), batch.recordCount())));
         return true;
+    }
+
+    /** The id {@code tp}'s batches are numbered under now; null before its first batch and after it retired one. */
+    synchronized ProducerIdAndEpoch boundId(TopicPartition tp) {
+        Binding binding = bindings.get(tp);
+        return binding == null ? null : binding.id();
+    }
+
+    /**
+     * Whether {@code id} is the one {@code tp}'s batches are numbered under now: false once the
+     * partition retired it after a batch failed for good.
+     */
+    synchronized boolean isCurrent(TopicPartition tp, ProducerIdAndEpoch id) {
+        Binding binding = bindings.get(tp);
+        return binding != null && binding.id().equals(id);
     }
 
     /**

@@ -58,6 +58,8 @@ final class ProducerBatch {
     private StrataException lastError;
     private ProducerIdAndEpoch producerIdAndEpoch;
     private int baseSequence = RecordBatch.NO_SEQUENCE;
+    private long drainOrder = -1;
+    private long sendGroup = -1;
 
     /**
      * @param batchSize     {@code batch.size}: no record is added once the batch reached it
@@ -129,15 +131,48 @@ final class ProducerBatch {
 
     /**
      * Stamps the idempotent producer's id and epoch and the batch's first sequence into the
-     * header; only before {@link #close()}, which builds the bytes the CRC covers.
+     * header: into the builder before {@link #close()}, or, for a batch whose stamp was
+     * {@linkplain #resetProducerState() reset}, into a copy of its bytes with a new CRC.
      */
     void setProducerState(ProducerIdAndEpoch id, int firstSequence) {
-        if (builder == null) {
-            throw new IllegalStateException("the batch is already sealed");
+        if (producerIdAndEpoch != null) {
+            throw new IllegalStateException("the batch already carries " + producerIdAndEpoch);
         }
-        builder.producer(id.producerId(), id.epoch(), firstSequence);
+        if (builder != null) {
+            builder.producer(id.producerId(), id.epoch(), firstSequence);
+        } else {
+            restamp(id.producerId(), id.epoch(), firstSequence);
+        }
         this.producerIdAndEpoch = id;
         this.baseSequence = firstSequence;
+    }
+
+    /**
+     * Takes the idempotent producer's stamp off a sent batch that the leader refused as out of
+     * order after its producer id was retired (so it was never written): it is sent again under
+     * its partition's next id, as a new batch of no request ({@link #sendGroup()} -1). The bytes
+     * are rewritten in a copy, since an earlier request may still wrap the old ones.
+     */
+    void resetProducerState() {
+        if (producerIdAndEpoch == null) {
+            return;
+        }
+        if (built != null) {
+            restamp(RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE);
+        }
+        producerIdAndEpoch = null;
+        baseSequence = RecordBatch.NO_SEQUENCE;
+        sendGroup = -1;
+    }
+
+    private void restamp(long producerId, short epoch, int firstSequence) {
+        ByteBuffer copy = ByteBuffer.allocate(built.remaining());
+        copy.put(built.duplicate()).flip();
+        copy.putLong(RecordBatch.PRODUCER_ID_OFFSET, producerId);
+        copy.putShort(RecordBatch.PRODUCER_EPOCH_OFFSET, epoch);
+        copy.putInt(RecordBatch.BASE_SEQUENCE_OFFSET, firstSequence);
+        RecordBatch.writeCrc(copy, 0);
+        built = copy;
     }
 
     /** The idempotent producer's id the batch carries; null when it carries none (yet). */
@@ -180,6 +215,7 @@ final class ProducerBatch {
             single.sendAlone = true;
             single.attempts = attempts;
             single.lastError = lastError;
+            single.drainOrder = drainOrder;
             out.add(single);
         }
         CompletableFuture.allOf(out.stream().map(ProducerBatch::done).toArray(CompletableFuture[]::new))
@@ -243,6 +279,31 @@ final class ProducerBatch {
         return lastError;
     }
 
+    /**
+     * The batch's place in its partition's send order, given when it is first drained (the
+     * parts of a split batch share the original's); -1 before. Failed batches go back in this order.
+     */
+    long drainOrder() {
+        return drainOrder;
+    }
+
+    void drainOrder(long order) {
+        this.drainOrder = order;
+    }
+
+    /**
+     * The request the batch was first sent in under its current producer stamp; -1 before its
+     * first send. A retry resends exactly the batches of one such request together, so a leader
+     * that wrote them recognises the whole request as a duplicate.
+     */
+    long sendGroup() {
+        return sendGroup;
+    }
+
+    void sendGroup(long group) {
+        this.sendGroup = group;
+    }
+
     void lastError(StrataException error) {
         this.lastError = error;
     }
@@ -254,6 +315,7 @@ final class ProducerBatch {
 
     @Override
     public String toString() {
-        return "ProducerBatch[" + tp + ", " + records.size() + " records, attempts=" + attempts + "]";
+        return "ProducerBatch[" + tp + ", " + records.size() + " records, attempts=" + attempts + ", sequence "
+                + baseSequence + "]";
     }
 }

@@ -44,10 +44,16 @@ public final class ProducerConfig {
     /** Class name of a {@link Partitioner} with a no-arg constructor; default {@link DefaultPartitioner}. */
     public static final String PARTITIONER_CLASS = "partitioner.class";
     /**
-     * Kafka's bound on unanswered requests per connection (default 5); at least 1, and at most 5
-     * with idempotence (as Kafka requires). Strata keeps at most one Produce in flight per
-     * partition (so retries never reorder) and lets it carry what Kafka would pipeline: up to this
-     * many times {@code max.request.size}.
+     * Unanswered produce requests per partition (default 5); at least 1, and at most 5 with
+     * idempotence (as Kafka requires). Kafka counts per connection; Strata's producer keeps one
+     * ordered produce stream per leader node and counts per partition, because ordering is per
+     * partition: the node appends a stream's requests in the order sent, so up to this many
+     * requests of a partition are in flight at once, and a retry puts the partition back to one
+     * request at a time until the retried batches are through, so records are never reordered
+     * with idempotence (without it, a request that timed out may land after later ones, as in
+     * Kafka). With idempotence the batches in flight per partition also stay within the 64 the
+     * leader remembers per producer. Nodes without produce streams (older versions) get one
+     * request per partition at a time.
      */
     public static final String MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION = "max.in.flight.requests.per.connection";
     /**
@@ -60,9 +66,8 @@ public final class ProducerConfig {
      */
     public static final String ENABLE_IDEMPOTENCE = "enable.idempotence";
     /**
-     * Kafka's bound on one request's bytes (default 1 MiB). Strata's one request per partition
-     * carries up to {@code max.in.flight.requests.per.connection} times this (one batch is always
-     * sent, however large).
+     * Kafka's bound on one request's bytes (default 1 MiB): a produce request carries consecutive
+     * batches of one partition up to this size (one batch is always sent, however large).
      */
     public static final String MAX_REQUEST_SIZE = "max.request.size";
 

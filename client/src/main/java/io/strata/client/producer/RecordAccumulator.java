@@ -179,11 +179,10 @@ final class RecordAccumulator {
                 if (muted.contains(entry.getKey())) {
                     continue;
                 }
-                long waited = nowMs - first.createdMs();
-                if (sendNow || queue.size() > 1 || first.isFull() || first.attempts() > 0 || waited >= lingerMs) {
+                if (sendNow || sendable(first, queue.size() == 1, nowMs)) {
                     ready.add(entry.getKey());
                 } else {
-                    next = Math.min(next, lingerMs - waited);
+                    next = Math.min(next, lingerMs - (nowMs - first.createdMs()));
                 }
             }
         }
@@ -201,26 +200,46 @@ final class RecordAccumulator {
     static final Sealer NOTHING_TO_STAMP = batch -> true;
 
     /**
-     * Takes batches from the front of the partition's queue for one request: at least one, then
-     * more while they fit in {@code maxRequestBytes} and number at most {@code maxBatches}. A batch
-     * marked "send alone" (after a split) goes in a request of its own. Batches that were sent
-     * before (retries) never share a request with batches sent for the first time, so a retried
-     * request carries exactly the batches it carried before: a leader that wrote them answers
-     * the whole request as a duplicate instead of refusing a mix. Every batch taken is sealed by
-     * {@code sealer} and closed; taking stops at a batch the sealer refuses.
+     * As {@link #drain(TopicPartition, long, int, int, boolean, Sealer)} with every batch sendable
+     * (as if each had lingered) and resends allowed.
      */
     List<ProducerBatch> drain(TopicPartition tp, int maxRequestBytes, int maxBatches, Sealer sealer) {
+        return drain(tp, Long.MAX_VALUE, maxRequestBytes, maxBatches, true, sealer);
+    }
+
+    /**
+     * Takes batches from the front of the partition's queue for one request: none when the first
+     * is not sendable yet, else at least that one, then more while they are sendable, fit in
+     * {@code maxRequestBytes} and number at most {@code maxBatches}. Sendable: full, not the last
+     * of the queue (so nothing more goes in), lingered, a retry, or everything during a flush or
+     * close. A batch marked "send alone" (after a split) goes in a request of its own.
+     *
+     * <p>Requests keep their batches: batches resent under the producer stamp they were sent with
+     * ({@link ProducerBatch#sendGroup()} >= 0) go out again exactly as the request they first went
+     * in, and only when {@code mayResend} (the partition has nothing in flight); batches never
+     * sent and batches sent before never share a request. So a leader that wrote a request answers
+     * its resend as a duplicate instead of refusing a mix. Every batch taken is sealed by
+     * {@code sealer} and closed; taking stops at a batch the sealer refuses.
+     */
+    List<ProducerBatch> drain(TopicPartition tp, long nowMs, int maxRequestBytes, int maxBatches, boolean mayResend,
+                              Sealer sealer) {
         Deque<ProducerBatch> queue = queues.get(tp);
-        if (queue == null) {
+        if (queue == null || maxBatches <= 0) {
             return List.of();
         }
         List<ProducerBatch> out = new ArrayList<>();
         synchronized (queue) {
+            boolean sendNow = closing || flushesInProgress.get() > 0;
             long size = 0;
             while (!queue.isEmpty() && out.size() < maxBatches) {
                 ProducerBatch batch = queue.peekFirst();
-                boolean otherRound = !out.isEmpty() && (batch.attempts() > 0) != (out.getFirst().attempts() > 0);
-                if ((batch.sendAlone() && !out.isEmpty()) || otherRound) {
+                if (out.isEmpty() && batch.sendGroup() >= 0 && !mayResend) {
+                    break;
+                }
+                if (!out.isEmpty() && (batch.sendAlone() || !sameRequest(out.getFirst(), batch))) {
+                    break;
+                }
+                if (!sendNow && !sendable(batch, batch == queue.peekLast(), nowMs)) {
                     break;
                 }
                 // Size first: a batch is sealed only when it goes. A sealed batch left behind would carry
@@ -241,6 +260,16 @@ final class RecordAccumulator {
             }
         }
         return out;
+    }
+
+    /** Whether {@code batch} may go in the request that {@code first} opens. */
+    private static boolean sameRequest(ProducerBatch first, ProducerBatch batch) {
+        return batch.sendGroup() == first.sendGroup() && (batch.attempts() > 0) == (first.attempts() > 0);
+    }
+
+    /** Whether a batch may be sent now (without a flush or close): no more records will join it, or it waited enough. */
+    private boolean sendable(ProducerBatch batch, boolean last, long nowMs) {
+        return !last || batch.isFull() || batch.attempts() > 0 || nowMs - batch.createdMs() >= lingerMs;
     }
 
     /** Puts batches (of one partition, in their order) back at the front of its queue, for a retry. */

@@ -9,58 +9,69 @@ import io.strata.client.internal.ChannelPool;
 import io.strata.client.internal.ClusterSnapshot;
 import io.strata.client.internal.CoordinationCalls;
 import io.strata.client.internal.Errors;
-import io.strata.client.internal.GrpcCalls;
 import io.strata.client.internal.MetadataCache;
 import io.strata.client.internal.NodeThrottle;
 import io.strata.proto.v1.Acks;
 import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.ProduceRequest;
 import io.strata.proto.v1.ProduceResponse;
-import io.strata.proto.v1.StorageGrpc;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The producer's I/O loop, run by one thread: expires batches past {@code delivery.timeout.ms},
- * sends the ready partitions' batches to their leaders, and handles the answers (on gRPC
- * threads).
+ * The producer's I/O loop, run by one thread: expires batches past {@code delivery.timeout.ms}
+ * and requests past {@code request.timeout.ms}, sends the ready partitions' batches to their
+ * leaders, and handles the answers (on gRPC threads).
  *
- * <p>Ordering rule: a partition has at most one Produce in flight. A retriable failure puts the
- * request's batches back at the front of the partition's queue before the partition may be sent
- * again, so records of a partition reach the log in send order. To keep as much data moving as
- * Kafka's pipelined requests do, that one request may carry up to
- * {@code max.in.flight.requests.per.connection × max.request.size} bytes ({@link #requestBytes}).
+ * <p><b>Pipelining.</b> Requests go on one ordered {@link ProduceStreams stream} per leader node,
+ * which appends them in the order sent, so a partition may have up to
+ * {@code max.in.flight.requests.per.connection} requests in flight (one to a node without
+ * streams), each of up to {@code max.request.size} bytes (one batch always goes, however large).
+ * With idempotence the batches in flight per partition stay within
+ * {@link #MAX_IDEMPOTENT_BATCHES_IN_FLIGHT}, the leader's duplicate window, and a partition
+ * pipelines only once the leader has acknowledged a request under its current producer id
+ * ({@link PartitionInFlight#confirmed}): a leader takes the first batch of a producer it does not
+ * know at any sequence, so a gap behind a failed first request would not be refused.
  *
- * <p>Retried: every reason {@link io.strata.proto.StrataError#retriable} names, unreachable
- * nodes, and {@code UNKNOWN_TOPIC_OR_PARTITION} from a storage node (it may not have opened a new
- * partition yet) — each after a metadata refresh and a backoff, until {@code retries} or the
- * batch's delivery deadline runs out. A topic that coordination no longer knows fails its
- * batches at once. A request refused as {@code RECORD_TOO_LARGE} with more than one record is
- * split into one request per record, so only the record that is too large fails.
+ * <p><b>Retries keep the order</b> ({@link PartitionInFlight}): a failed request's batches are
+ * held back, nothing new of the partition is sent until every request in flight has answered,
+ * then the held batches go back to the front of the partition's queue in their send order and
+ * are resent one request at a time (Kafka does the same: a resend goes alone), each exactly as the
+ * request it first went in ({@link RecordAccumulator#drain}). So batches of a partition reach the
+ * log in send order. Retried, after a metadata refresh and a backoff, until {@code retries} or
+ * the batch's delivery deadline runs out: every reason {@link io.strata.proto.StrataError#retriable}
+ * names, timeouts, broken streams, and {@code UNKNOWN_TOPIC_OR_PARTITION} from a storage node (it
+ * may not have opened a new partition yet). A topic that coordination no longer knows fails its
+ * queued batches at once. A request refused as {@code RECORD_TOO_LARGE} with more than one
+ * record is split into one request per record, so only the record that is too large fails.
+ * Without idempotence a request that timed out may have been written while the next one
+ * succeeded, so a resend can land after later records (Kafka's documented behaviour with more than
+ * one request in flight) or twice (at-least-once).
  *
- * <p>Idempotence ({@code enable.idempotence}, the default; {@link IdempotenceManager}): a
- * request carries up to {@link #MAX_IDEMPOTENT_BATCHES_PER_REQUEST} consecutive batches of its
- * partition (where Kafka keeps up to 5 one-batch requests in flight), each stamped with the
- * producer id and its partition's sequence when it is sealed for its first send; a retry resends
- * the same batches with the same bytes (never mixed with new ones), so a leader that already
- * wrote them, which it does in one append, answers with the original offsets instead of
- * writing them again. {@code DUPLICATE_SEQUENCE} counts as
- * success (offset unknown: -1, as in Kafka). {@code OUT_OF_ORDER_SEQUENCE},
- * {@code UNKNOWN_PRODUCER_ID} and {@code INVALID_PRODUCER_EPOCH} fail the batch, naming its id and
- * sequences. Any batch with a sequence that fails for good makes its partition continue under
- * another producer id.
+ * <p><b>Idempotence</b> ({@code enable.idempotence}, the default; {@link IdempotenceManager}):
+ * each batch gets its partition's next sequence when it is drained, in order, and keeps it for
+ * every resend, so a leader that already wrote it answers with the original offsets.
+ * {@code DUPLICATE_SEQUENCE} counts as success (offset -1, as in Kafka). An
+ * {@code OUT_OF_ORDER_SEQUENCE} answer is Kafka's {@code TransactionManager} rule: a consequence of
+ * an earlier batch that is still unresolved (in flight or held) — the batch is held and resent
+ * after it; the echo of an earlier batch that failed for good, whose id the partition therefore
+ * retired — the leader never wrote it, so it is renumbered under the partition's next id; else
+ * (everything before it succeeded) a real gap: the batch fails. {@code UNKNOWN_PRODUCER_ID} and
+ * {@code INVALID_PRODUCER_EPOCH} fail the batch too, naming its id and sequences. A batch that
+ * fails for good after it carried a sequence retires its partition's id (no sequence is skipped
+ * silently: later batches go out under another id, from 0).
  *
- * <p>Without idempotence a retry after a timeout or a lost connection may write a batch twice
- * (at-least-once, as Kafka's producer without idempotence).
+ * <p>Threading: the loop drains, seals and sends on its own thread; answers arrive on gRPC threads.
+ * {@link #lock} guards the partitions' in-flight state and every decision taken on an answer;
+ * records are completed (user callbacks run) after it is released.
  */
 final class Sender implements Runnable {
 
@@ -68,15 +79,20 @@ final class Sender implements Runnable {
     /** Longest sleep of the loop when nothing is due, so stale metadata gets noticed. */
     private static final long MAX_IDLE_MS = 1_000;
     /**
-     * Batches in one idempotent request: the leader remembers a producer's last 64 batches per
-     * partition, so a retry of a request of at most 64 is always recognised as a duplicate (the
-     * reason Kafka bounds max.in.flight.requests.per.connection by its 5).
+     * With idempotence, how far (in batches) the newest batch drained of a partition may be ahead
+     * of its oldest batch in flight: the leader remembers a producer's last 64 batches per
+     * partition, so a resend of any batch in flight is recognised as a duplicate (the reason Kafka
+     * bounds max.in.flight.requests.per.connection by 5).
      */
-    static final int MAX_IDEMPOTENT_BATCHES_PER_REQUEST = 64;
+    static final int MAX_IDEMPOTENT_BATCHES_IN_FLIGHT = 64;
+    /**
+     * Keepalive pings of the producer's channels (grpc-java's shortest time): a request to a node
+     * that froze fails after about 15 s of silence instead of at its {@code request.timeout.ms}.
+     */
+    static final ChannelPool.KeepAlive KEEP_ALIVE = new ChannelPool.KeepAlive(10_000, 5_000);
 
     private final RecordAccumulator accumulator;
     private final MetadataCache metadata;
-    private final ChannelPool channels;
     private final ProducerConfig config;
     private final Clock clock;
     private final Backoff backoff;
@@ -85,12 +101,12 @@ final class Sender implements Runnable {
     /** Null when the producer is not idempotent. */
     private final IdempotenceManager idempotence;
     private final RecordAccumulator.Sealer sealer;
-    private final int maxBatchesPerRequest;
-    private final int maxRequestBytes;
-    private final Set<TopicPartition> inFlight = ConcurrentHashMap.newKeySet();
-    private final Map<TopicPartition, CompletableFuture<ProduceResponse>> inFlightCalls = new ConcurrentHashMap<>();
-    private final Map<TopicPartition, Long> backoffUntil = new ConcurrentHashMap<>();
-    private final Map<TopicPartition, Integer> consecutiveFailures = new ConcurrentHashMap<>();
+    private final ProduceStreams streams;
+    private final Object lock = new Object();
+    private final Map<TopicPartition, PartitionInFlight> partitions = new HashMap<>(); // guarded by lock
+    private final Map<TopicPartition, Long> backoffUntil = new HashMap<>(); // guarded by lock
+    private final Map<TopicPartition, Integer> consecutiveFailures = new HashMap<>(); // guarded by lock
+    private long nextRequestId; // guarded by lock
     private final Object signal = new Object();
     private boolean woken; // guarded by signal
     private volatile boolean running = true;
@@ -102,7 +118,6 @@ final class Sender implements Runnable {
            Clock clock) {
         this.accumulator = accumulator;
         this.metadata = metadata;
-        this.channels = channels;
         this.config = config;
         this.clock = clock;
         this.nodeThrottle = new NodeThrottle(clock);
@@ -111,8 +126,7 @@ final class Sender implements Runnable {
                 new CoordinationCalls(config.bootstrapServers(), channels, config.requestTimeoutMs()), backoff, clock,
                 this::wakeup) : null;
         this.sealer = idempotence != null ? idempotence::seal : RecordAccumulator.NOTHING_TO_STAMP;
-        this.maxBatchesPerRequest = idempotence != null ? MAX_IDEMPOTENT_BATCHES_PER_REQUEST : Integer.MAX_VALUE;
-        this.maxRequestBytes = requestBytes(config);
+        this.streams = new ProduceStreams(channels, clock, config.requestTimeoutMs());
         metadata.addListener(this::wakeup);
     }
 
@@ -122,13 +136,14 @@ final class Sender implements Runnable {
             while (running) {
                 runOnce();
             }
-            while (!forceClose && (accumulator.hasQueued() || !inFlight.isEmpty())) {
+            while (!forceClose && (accumulator.hasQueued() || busy())) {
                 runOnce();
             }
         } catch (RuntimeException | Error e) {
             LOG.log(System.Logger.Level.ERROR, "producer sender thread failed", e);
             fatal = new StrataException(ErrorCode.INTERNAL_ERROR, "INTERNAL_ERROR", false, null,
                     "the producer's sender thread failed: " + e, e);
+            forceClose = true; // answers still to come fail their batches instead of queueing them again
             accumulator.beginClose();
             failEverything(fatal);
             throw e;
@@ -136,6 +151,8 @@ final class Sender implements Runnable {
         if (forceClose) {
             failEverything(new StrataException(ErrorCode.ERROR_CODE_UNSPECIFIED, "PRODUCER_CLOSED", false, null,
                     "the producer was closed before the record was sent", null));
+        } else {
+            streams.close();
         }
     }
 
@@ -158,7 +175,7 @@ final class Sender implements Runnable {
         wakeup();
     }
 
-    /** Stops now: queued batches fail, calls in flight are cancelled. */
+    /** Stops now: queued batches fail, requests in flight are cancelled. */
     void forceClose() {
         forceClose = true;
         running = false;
@@ -167,18 +184,29 @@ final class Sender implements Runnable {
 
     void runOnce() {
         long now = clock.millis();
-        Set<TopicPartition> muted = mutedPartitions(now);
-        for (ProducerBatch b : accumulator.expire(now, inFlight)) {
-            fail(b, expired(b));
+        for (ProducerBatch b : accumulator.expire(now, Set.of())) {
+            failNow(b, expired(b));
         }
         failUnknownTopics();
         failWaitingForProducerId();
+        long nextDelay = Math.min(MAX_IDLE_MS, streams.expire(now));
 
-        RecordAccumulator.ReadyCheck check = accumulator.ready(now, muted);
-        long nextDelay = Math.min(check.nextCheckDelayMs(), MAX_IDLE_MS);
-        for (Long until : backoffUntil.values()) {
-            nextDelay = Math.min(nextDelay, Math.max(0, until - now));
+        Set<TopicPartition> muted = new HashSet<>();
+        synchronized (lock) {
+            partitions.forEach((tp, p) -> {
+                if (!p.mayStart(config.maxInFlightRequestsPerConnection(), maxBatchesInFlight())) {
+                    muted.add(tp);
+                }
+            });
+            for (var e : backoffUntil.entrySet()) {
+                if (e.getValue() > now) {
+                    muted.add(e.getKey());
+                    nextDelay = Math.min(nextDelay, e.getValue() - now);
+                }
+            }
         }
+        RecordAccumulator.ReadyCheck check = accumulator.ready(now, muted);
+        nextDelay = Math.min(nextDelay, check.nextCheckDelayMs());
         ClusterSnapshot snapshot = metadata.snapshot();
         boolean needMetadata = false;
         for (TopicPartition tp : check.ready()) {
@@ -192,10 +220,7 @@ final class Sender implements Runnable {
                 nextDelay = Math.min(nextDelay, throttled);
                 continue;
             }
-            List<ProducerBatch> batches = accumulator.drain(tp, maxRequestBytes, maxBatchesPerRequest, sealer);
-            if (!batches.isEmpty()) {
-                send(tp, leader.get(), batches);
-            }
+            sendReady(tp, leader.get(), now);
         }
         boolean stale = metadata.hasInterest() && now - snapshot.updatedAtMs() >= config.metadataMaxAgeMs();
         if (needMetadata || stale) {
@@ -215,23 +240,41 @@ final class Sender implements Runnable {
         awaitWakeup(nextDelay);
     }
 
-    /**
-     * How many bytes one request of a partition may carry: what Kafka would have in flight for it,
-     * {@code max.in.flight.requests.per.connection} requests of {@code max.request.size}, since a
-     * partition here has one request in flight that carries it all (ordered without a stream).
-     */
-    static int requestBytes(ProducerConfig config) {
-        return (int) Math.min(Integer.MAX_VALUE / 2, (long) config.maxRequestSize() * config.maxInFlightRequestsPerConnection());
+    private int maxBatchesInFlight() {
+        return idempotence != null ? MAX_IDEMPOTENT_BATCHES_IN_FLIGHT : Integer.MAX_VALUE;
     }
 
-    private Set<TopicPartition> mutedPartitions(long now) {
-        Set<TopicPartition> muted = new HashSet<>(inFlight);
-        backoffUntil.forEach((tp, until) -> {
-            if (until > now) {
-                muted.add(tp);
+    /** Sends requests of a ready partition while it may have more in flight and has sendable batches. */
+    private void sendReady(TopicPartition tp, ClusterSnapshot.Leader leader, long now) {
+        int pipeline = streams.pipelines(leader.address()) ? config.maxInFlightRequestsPerConnection() : 1;
+        while (true) {
+            PartitionInFlight.Request request;
+            synchronized (lock) {
+                PartitionInFlight p = partitions.computeIfAbsent(tp, PartitionInFlight::new);
+                int maxRequests = idempotence == null || p.confirmed(idempotence.boundId(tp), now) ? pipeline : 1;
+                if (!p.mayStart(maxRequests, maxBatchesInFlight()) || backoffUntil.getOrDefault(tp, 0L) > now) {
+                    return;
+                }
+                // Drained, sealed and registered under the lock: an answer arriving meanwhile sees
+                // this request in flight, and its sequences follow those of every request before it.
+                List<ProducerBatch> batches = accumulator.drain(tp, now, config.maxRequestSize(),
+                        p.batchAllowance(maxBatchesInFlight()), p.nothingInFlight(), sealer);
+                if (batches.isEmpty()) {
+                    return;
+                }
+                request = p.start(nextRequestId++, batches);
             }
-        });
-        return muted;
+            send(tp, leader, request);
+            if (request.resend()) {
+                return;
+            }
+        }
+    }
+
+    private boolean busy() {
+        synchronized (lock) {
+            return partitions.values().stream().anyMatch(p -> !p.idle());
+        }
     }
 
     private void awaitWakeup(long delayMs) {
@@ -256,8 +299,13 @@ final class Sender implements Runnable {
         if (unknown.isEmpty()) {
             return;
         }
-        for (ProducerBatch b : accumulator.removeAll(tp -> unknown.contains(tp.topic()) && !inFlight.contains(tp))) {
-            fail(b, new StrataException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        List<ProducerBatch> gone;
+        synchronized (lock) {
+            gone = accumulator.removeAll(tp -> unknown.contains(tp.topic())
+                    && (!partitions.containsKey(tp) || partitions.get(tp).idle()));
+        }
+        for (ProducerBatch b : gone) {
+            failNow(b, new StrataException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
                     "topic '" + b.topicPartition().topic() + "' does not exist"));
         }
     }
@@ -270,26 +318,38 @@ final class Sender implements Runnable {
         StrataException failure = idempotence == null ? null : idempotence.takeRequestFailure();
         if (failure != null) {
             for (ProducerBatch b : accumulator.remove(tp -> true, b -> b.producerIdAndEpoch() == null)) {
-                fail(b, failure);
+                failNow(b, failure);
             }
         }
     }
 
-    /** Fails a batch for good; an idempotent partition then leaves the sequence hole behind (see {@link IdempotenceManager}). */
-    private void fail(ProducerBatch batch, StrataException error) {
-        accumulator.fail(batch, error);
+    /** Fails a batch for good, from the loop's thread. */
+    private void failNow(ProducerBatch batch, StrataException error) {
+        List<Runnable> after = new ArrayList<>();
+        synchronized (lock) {
+            failForGood(batch, error, after);
+        }
+        after.forEach(Runnable::run);
+    }
+
+    /**
+     * Under the lock: fails a batch for good — an idempotent partition then retires the id the
+     * batch was numbered under (see {@link IdempotenceManager}); its records fail in {@code after}.
+     */
+    private void failForGood(ProducerBatch batch, StrataException error, List<Runnable> after) {
         if (idempotence != null) {
             idempotence.onBatchFailed(batch);
         }
+        after.add(() -> accumulator.fail(batch, error));
     }
 
-    private void send(TopicPartition tp, ClusterSnapshot.Leader leader, List<ProducerBatch> batches) {
+    private void send(TopicPartition tp, ClusterSnapshot.Leader leader, PartitionInFlight.Request request) {
         ByteString payload = ByteString.EMPTY;
-        for (ProducerBatch b : batches) {
+        for (ProducerBatch b : request.batches()) {
             payload = payload.concat(UnsafeByteOperations.unsafeWrap(b.close()));
             b.recordAttempt();
         }
-        ProduceRequest request = ProduceRequest.newBuilder()
+        ProduceRequest produce = ProduceRequest.newBuilder()
                 .setTopic(tp.topic())
                 .setPartition(tp.partition())
                 .setAcks(config.acks())
@@ -298,99 +358,146 @@ final class Sender implements Runnable {
                 .setBatches(payload)
                 .setClientId(config.clientId())
                 .build();
-        String target = leader.address().toString();
-        inFlight.add(tp);
         CompletableFuture<ProduceResponse> call;
         try {
-            call = GrpcCalls.unary(request, StorageGrpc.newStub(channels.channel(leader.address()))
-                    .withDeadlineAfter(config.requestTimeoutMs() + 5_000L, TimeUnit.MILLISECONDS)::produce);
+            call = streams.send(leader.address(), produce);
         } catch (RuntimeException e) {
             call = CompletableFuture.failedFuture(e);
         }
-        inFlightCalls.put(tp, call);
         if (config.acks() == Acks.ACKS_NONE) {
-            batches.forEach(b -> b.complete(-1, -1));
+            request.batches().forEach(b -> b.complete(-1, -1));
         }
-        call.whenComplete((answer, failure) -> {
-            if (answer != null) {
-                nodeThrottle.throttle(leader.address(), answer.getThrottleTimeMs());
-            }
-            try {
-                if (config.acks() == Acks.ACKS_NONE) {
-                    if (failure != null) {
-                        LOG.log(System.Logger.Level.DEBUG, "acks=0 produce to " + tp + " failed: " + failure);
+        call.whenComplete((answer, failure) -> onAnswer(tp, leader, request, answer, failure));
+    }
+
+    private void onAnswer(TopicPartition tp, ClusterSnapshot.Leader leader, PartitionInFlight.Request request,
+                          ProduceResponse answer, Throwable failure) {
+        if (answer != null) {
+            nodeThrottle.throttle(leader.address(), answer.getThrottleTimeMs());
+        }
+        List<Runnable> after = new ArrayList<>();
+        try {
+            synchronized (lock) {
+                PartitionInFlight p = partitions.get(tp);
+                p.finish(request);
+                try {
+                    if (config.acks() == Acks.ACKS_NONE) {
+                        if (failure != null) {
+                            LOG.log(System.Logger.Level.DEBUG, "acks=0 produce to " + tp + " failed: " + failure);
+                        }
+                        after.add(() -> request.batches().forEach(accumulator::deallocate));
+                    } else if (failure == null) {
+                        onSuccess(tp, request.batches(), answer, after);
+                    } else {
+                        onFailure(tp, p, request, Errors.toStrataException(failure, leader.address().toString()), after);
                     }
-                    batches.forEach(accumulator::deallocate);
-                } else if (failure == null) {
-                    onSuccess(tp, batches, answer);
-                } else {
-                    onFailure(tp, batches, Errors.toStrataException(failure, target));
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "handling the answer for " + tp + " failed", e);
+                    StrataException error = new StrataException(ErrorCode.INTERNAL_ERROR, "INTERNAL_ERROR", false, null,
+                            "handling the answer failed: " + e, e);
+                    request.batches().forEach(b -> failForGood(b, error, after));
                 }
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.ERROR, "handling the answer for " + tp + " failed", e);
-                StrataException error = new StrataException(ErrorCode.INTERNAL_ERROR, "INTERNAL_ERROR", false, null,
-                        "handling the answer failed: " + e, e);
-                batches.forEach(b -> fail(b, error));
-            } finally {
-                inFlightCalls.remove(tp);
-                inFlight.remove(tp);
-                wakeup();
+                resendHeld(tp, p, after);
+            }
+        } finally {
+            after.forEach(Runnable::run);
+            wakeup();
+        }
+    }
+
+    /** Under the lock. */
+    private void onSuccess(TopicPartition tp, List<ProducerBatch> batches, ProduceResponse answer, List<Runnable> after) {
+        consecutiveFailures.remove(tp);
+        partitions.get(tp).confirm(batches.getFirst().producerIdAndEpoch(), clock.millis());
+        after.add(() -> {
+            long offset = answer.getBaseOffset();
+            for (ProducerBatch b : batches) {
+                accumulator.complete(b, offset, answer.getLogAppendTimeMs());
+                if (offset >= 0) {
+                    offset += b.recordCount();
+                }
             }
         });
     }
 
-    private void onSuccess(TopicPartition tp, List<ProducerBatch> batches, ProduceResponse answer) {
-        consecutiveFailures.remove(tp);
-        backoffUntil.remove(tp);
-        long offset = answer.getBaseOffset();
-        for (ProducerBatch b : batches) {
-            accumulator.complete(b, offset, answer.getLogAppendTimeMs());
-            if (offset >= 0) {
-                offset += b.recordCount();
-            }
-        }
-    }
-
-    private void onFailure(TopicPartition tp, List<ProducerBatch> batches, StrataException error) {
+    /** Under the lock: holds the request's batches for a resend, or fails them. */
+    private void onFailure(TopicPartition tp, PartitionInFlight p, PartitionInFlight.Request request,
+                           StrataException error, List<Runnable> after) {
+        List<ProducerBatch> batches = request.batches();
         ErrorCode reason = error.reason();
         if (reason == ErrorCode.DUPLICATE_SEQUENCE && idempotence != null) {
             // Written before, and the leader no longer knows where: a success without an offset (Kafka's rule).
-            onSuccess(tp, batches, ProduceResponse.newBuilder().setBaseOffset(-1).setLogAppendTimeMs(-1).build());
+            onSuccess(tp, batches, ProduceResponse.newBuilder().setBaseOffset(-1).setLogAppendTimeMs(-1).build(), after);
             return;
         }
         int records = batches.stream().mapToInt(ProducerBatch::recordCount).sum();
         if (reason == ErrorCode.RECORD_TOO_LARGE && records > 1) {
-            List<ProducerBatch> parts = new ArrayList<>();
             for (ProducerBatch b : batches) {
                 List<ProducerBatch> split = b.splitPerRecord();
                 accumulator.replaced(b, split);
                 if (idempotence != null) {
                     idempotence.onBatchFailed(b); // its sequences are abandoned; the parts get new ones
                 }
-                parts.addAll(split);
+                p.hold(split);
             }
-            accumulator.reenqueue(parts);
             return;
         }
         boolean retriable = error.retriable() || reason == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        if (retriable) {
+        if (reason == ErrorCode.OUT_OF_ORDER_SEQUENCE && idempotence != null) {
+            ProducerIdAndEpoch stamp = batches.getFirst().producerIdAndEpoch();
+            if (stamp != null && !idempotence.isCurrent(tp, stamp)) {
+                // Behind a batch that failed for good, so never written (the leader's window covers
+                // everything in flight): numbered again under the partition's next id, in order.
+                for (ProducerBatch b : batches) {
+                    b.lastError(error);
+                    b.resetProducerState();
+                }
+                p.hold(batches);
+                return;
+            }
+            retriable = p.hasEarlierUnresolved(request); // it follows a batch that is being retried
+        }
+        if (!retriable) {
+            for (ProducerBatch b : batches) {
+                b.lastError(error);
+                failForGood(b, IdempotenceManager.refused(b, error), after);
+            }
+            return;
+        }
+        if (reason != ErrorCode.OUT_OF_ORDER_SEQUENCE) {
             metadata.refresh(Set.of(tp.topic()));
+        }
+        for (ProducerBatch b : batches) {
+            b.lastError(error);
+        }
+        p.hold(batches);
+        LOG.log(System.Logger.Level.DEBUG, "resending " + batches.size() + " batches of " + tp + " after "
+                + error.reasonName() + ": " + error.getMessage());
+    }
+
+    /**
+     * Under the lock: once nothing of the partition is in flight, puts its held batches back at
+     * the front of its queue in send order — or fails those out of retries or past their
+     * delivery deadline — and backs the partition off.
+     */
+    private void resendHeld(TopicPartition tp, PartitionInFlight p, List<Runnable> after) {
+        List<ProducerBatch> held = p.takeHeld();
+        if (held.isEmpty()) {
+            return;
         }
         long now = clock.millis();
         List<ProducerBatch> retry = new ArrayList<>();
-        for (ProducerBatch b : batches) {
-            b.lastError(error);
-            if (retriable && b.attempts() <= config.retries() && now < b.deadlineMs() && !forceClose) {
+        for (ProducerBatch b : held) {
+            if (b.attempts() <= config.retries() && now < b.deadlineMs() && !forceClose) {
                 retry.add(b);
             } else {
-                fail(b, IdempotenceManager.refused(b, error));
+                StrataException last = b.lastError() != null ? b.lastError() : expired(b);
+                failForGood(b, IdempotenceManager.refused(b, last), after);
             }
         }
         if (!retry.isEmpty()) {
             int failures = consecutiveFailures.merge(tp, 1, Integer::sum);
             backoffUntil.put(tp, now + backoff.delayMs(failures));
-            LOG.log(System.Logger.Level.DEBUG, "retrying " + retry.size() + " batches of " + tp + " after " + error.reasonName()
-                    + ": " + error.getMessage());
             accumulator.reenqueue(retry);
         }
     }
@@ -406,10 +513,11 @@ final class Sender implements Runnable {
         return new StrataException(ErrorCode.REQUEST_TIMED_OUT, msg);
     }
 
+    /** Fails every queued batch and cancels what is in flight (its answers then fail it: {@link #forceClose} is set). */
     private void failEverything(StrataException error) {
         for (ProducerBatch b : accumulator.removeAll(tp -> true)) {
-            fail(b, error);
+            failNow(b, error);
         }
-        inFlightCalls.values().forEach(call -> call.cancel(false));
+        streams.cancel();
     }
 }

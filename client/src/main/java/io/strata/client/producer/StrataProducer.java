@@ -79,7 +79,7 @@ public final class StrataProducer<K, V> implements AutoCloseable {
         this.valueSerializer = Objects.requireNonNull(valueSerializer, "valueSerializer");
         this.partitioner = newPartitioner(config.partitionerClass());
         this.clock = clock;
-        this.channels = new ChannelPool(config.clientId());
+        this.channels = new ChannelPool(config.clientId(), Sender.KEEP_ALIVE);
         this.metadata = new MetadataCache(config.bootstrapServers(), channels, config.requestTimeoutMs(),
                 config.backoff(), clock);
         BufferPool pool = new BufferPool(config.bufferMemory());

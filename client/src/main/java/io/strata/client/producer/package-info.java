@@ -7,8 +7,10 @@
  * {@link io.strata.client.producer.Partitioner}, reserves buffer memory (blocking up to
  * {@code max.block.ms} when {@code buffer.memory} is used up) and appends the record to the
  * partition's open batch. One sender thread sends a partition's batches once the first is full,
- * has waited {@code linger.ms}, or a flush or close asks for it; all ready batches of a partition
- * go in one Produce request and each partition has at most one request in flight, so retries
- * never reorder records within a partition, while many partitions are in flight at once.
+ * has waited {@code linger.ms}, or a flush or close asks for it, in requests of up to
+ * {@code max.request.size} on one ordered produce stream per leader node: up to
+ * {@code max.in.flight.requests.per.connection} requests per partition are in flight, the node
+ * appends them in the order sent, and retries go in order, so records of a partition are not
+ * reordered (see {@code Sender} for the rules).
  */
 package io.strata.client.producer;

@@ -84,7 +84,7 @@ class IdempotentProducerTest extends FakeStrataProducerTest {
         }
         assertThat(values(tp)).containsExactlyElementsOf(sent);
         List<ByteBuffer> batches = fake.batches(tp);
-        int window = Sender.MAX_IDEMPOTENT_BATCHES_PER_REQUEST;
+        int window = Sender.MAX_IDEMPOTENT_BATCHES_IN_FLIGHT;
         assertThat(batches.size()).as("batches written").isGreaterThan(window + 1);
         assertThat(fake.produceCalls()).as("requests")
                 .isLessThan(batches.size() / 4).isGreaterThanOrEqualTo(1 + (batches.size() - 1 + window - 1) / window);

@@ -6,11 +6,13 @@ import io.strata.client.testing.MutableClock;
 import io.strata.proto.v1.ErrorCode;
 import io.strata.records.Compression;
 import io.strata.records.Record;
+import io.strata.records.RecordBatch;
 import io.strata.records.RecordBatches;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -239,6 +241,75 @@ class RecordAccumulatorTest {
 
         assertThat(a.future().join().offset()).isEqualTo(10);
         assertThat(b.future()).isCompletedExceptionally();
+    }
+
+    @Test
+    void aPipelinedDrainTakesOnlySendableBatchesAndLeavesTheOpenOneToFill() {
+        RecordAccumulator acc = accumulator(200);
+        for (int i = 0; i < 3; i++) {
+            append(acc, TP, 150); // each fills a batch
+        }
+        append(acc, TP, 10); // the open batch, still lingering
+        List<ProducerBatch> drained = acc.drain(TP, clock.millis(), Integer.MAX_VALUE, Integer.MAX_VALUE, true,
+                RecordAccumulator.NOTHING_TO_STAMP);
+        assertThat(drained).hasSize(3);
+        assertThat(acc.drain(TP, clock.millis(), Integer.MAX_VALUE, Integer.MAX_VALUE, true,
+                RecordAccumulator.NOTHING_TO_STAMP)).isEmpty();
+        clock.advance(LINGER_MS);
+        assertThat(acc.drain(TP, clock.millis(), Integer.MAX_VALUE, Integer.MAX_VALUE, true,
+                RecordAccumulator.NOTHING_TO_STAMP)).hasSize(1);
+    }
+
+    @Test
+    void aResendGoesExactlyAsItsFirstRequestAndOnlyWhenNothingIsInFlight() {
+        RecordAccumulator acc = accumulator(100);
+        for (int i = 0; i < 4; i++) {
+            append(acc, TP, 80);
+        }
+        List<ProducerBatch> first = acc.drain(TP, Integer.MAX_VALUE, 2, RecordAccumulator.NOTHING_TO_STAMP);
+        List<ProducerBatch> second = acc.drain(TP, Integer.MAX_VALUE, 2, RecordAccumulator.NOTHING_TO_STAMP);
+        first.forEach(b -> {
+            b.sendGroup(1);
+            b.recordAttempt();
+        });
+        second.forEach(b -> {
+            b.sendGroup(2);
+            b.recordAttempt();
+        });
+        List<ProducerBatch> both = new ArrayList<>(first);
+        both.addAll(second);
+        acc.reenqueue(both);
+
+        long now = clock.millis();
+        assertThat(acc.drain(TP, now, Integer.MAX_VALUE, Integer.MAX_VALUE, false, RecordAccumulator.NOTHING_TO_STAMP))
+                .as("not while something is in flight").isEmpty();
+        assertThat(acc.drain(TP, now, Integer.MAX_VALUE, Integer.MAX_VALUE, true, RecordAccumulator.NOTHING_TO_STAMP))
+                .containsExactlyElementsOf(first);
+        assertThat(acc.drain(TP, now, Integer.MAX_VALUE, Integer.MAX_VALUE, true, RecordAccumulator.NOTHING_TO_STAMP))
+                .containsExactlyElementsOf(second);
+    }
+
+    @Test
+    void aResetBatchIsStampedAgainWithAValidCrc() {
+        RecordAccumulator acc = accumulator(65536);
+        append(acc, TP, 30);
+        ProducerBatch batch = acc.drain(TP, Integer.MAX_VALUE, Integer.MAX_VALUE, b -> {
+            b.setProducerState(new ProducerIdAndEpoch(1001, (short) 0), 7);
+            return true;
+        }).getFirst();
+        ByteBuffer sent = batch.close();
+        batch.sendGroup(3);
+        batch.resetProducerState();
+        assertThat(batch.producerIdAndEpoch()).isNull();
+        assertThat(batch.sendGroup()).isEqualTo(-1);
+        assertThat(RecordBatch.producerId(sent, 0)).as("the bytes sent before stay as they were")
+                .isEqualTo(1001);
+        batch.setProducerState(new ProducerIdAndEpoch(1002, (short) 0), 0);
+        ByteBuffer again = batch.close();
+        assertThat(RecordBatch.producerId(again, 0)).isEqualTo(1002);
+        assertThat(RecordBatch.baseSequence(again, 0)).isZero();
+        assertThat(RecordBatch.isCrcValid(again, 0)).isTrue();
+        assertThat(RecordBatches.decode(again)).hasSize(1);
     }
 
     private static ByteBuffer concat(List<ProducerBatch> batches) {

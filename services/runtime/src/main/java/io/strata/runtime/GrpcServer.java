@@ -80,7 +80,9 @@ public class GrpcServer {
                 .executor(executor)
                 .maxInboundMessageSize(config.maxMessageBytes())
                 .flowControlWindow(8 * 1024 * 1024)
-                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                // Clients ping idle-looking connections (the producer every 10 s, grpc-java's
+                // minimum, to notice a frozen node); allow that with margin for timer jitter.
+                .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true);
         List<String> names = new ArrayList<>();
         UnexpectedErrorInterceptor interceptor = new UnexpectedErrorInterceptor();

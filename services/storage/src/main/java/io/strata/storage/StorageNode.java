@@ -215,6 +215,15 @@ public class StorageNode {
         return quotas;
     }
 
+    /**
+     * Runs work on the gRPC server's call executor (a produce stream's partitions run there side
+     * by side); it throws {@link java.util.concurrent.RejectedExecutionException} when the server
+     * is not running.
+     */
+    public java.util.concurrent.Executor callExecutor() {
+        return grpcServer::execute;
+    }
+
     public ScheduledExecutorService scheduler() {
         return scheduler;
     }

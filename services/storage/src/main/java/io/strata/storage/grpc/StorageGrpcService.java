@@ -1,9 +1,10 @@
 package io.strata.storage.grpc;
 
 import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.strata.proto.v1.Acks;
+import io.quarkus.runtime.ShutdownEvent;
 import io.strata.proto.v1.FetchRequest;
 import io.strata.proto.v1.FetchResponse;
 import io.strata.proto.v1.ListOffsetsRequest;
@@ -12,27 +13,34 @@ import io.strata.proto.v1.OffsetForLeaderEpochRequest;
 import io.strata.proto.v1.OffsetForLeaderEpochResponse;
 import io.strata.proto.v1.ProduceRequest;
 import io.strata.proto.v1.ProduceResponse;
+import io.strata.proto.v1.ProduceStreamRequest;
+import io.strata.proto.v1.ProduceStreamResponse;
 import io.strata.proto.v1.ReplicaFetchRequest;
 import io.strata.proto.v1.ReplicaFetchResponse;
 import io.strata.proto.v1.StorageGrpc;
-import io.strata.records.BatchValidator;
+import io.strata.runtime.GrpcServer;
 import io.strata.runtime.quota.QuotaTracker;
 import io.strata.storage.StorageNode;
 import io.strata.storage.log.EpochEndOffset;
-import io.strata.storage.log.LogAppendInfo;
 import io.strata.storage.log.LogReadResult;
 import io.strata.storage.log.TimestampOffset;
 import io.strata.storage.partition.HostedPartition;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
-import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The Storage gRPC API on a partition's leader: produce, long-poll fetch, streaming fetch and
- * list-offsets. Requests are checked first (fields, partition hosted, leadership, epoch,
- * every batch, then the idempotent producers' sequences under the log's lock) and the log is
- * touched only when all checks pass, so a refused request changes nothing. A retried request
+ * The Storage gRPC API on a partition's leader: produce (unary, and pipelined on a produce
+ * stream: {@link ProduceStreamSession}), long-poll fetch, streaming fetch and list-offsets.
+ * Both produce RPCs take the same path ({@link ProducePath}). Requests are checked first (fields,
+ * partition hosted, leadership, epoch, every batch, then the idempotent producers' sequences
+ * under the log's lock) and the log is touched only when all checks pass, so a refused request
+ * changes nothing. A retried request
  * of an idempotent producer that was written before is answered with its original offsets
  * and not appended again. With acks=all (the default) a produce is answered once the ISR has its
  * batches, and refused up front when the ISR is smaller than min.insync.replicas. Followers
@@ -53,71 +61,68 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
     /** Upper bound for one fetch response (the gRPC message limit is above it). */
     static final int MAX_FETCH_BYTES = 32 * 1024 * 1024;
     static final int MAX_WAIT_MS = 30_000;
-    /** How long an acks=all produce waits for the ISR when the request leaves timeout_ms at 0. */
-    static final int DEFAULT_PRODUCE_TIMEOUT_MS = 30_000;
 
     private final StorageNode node;
-    private final ScratchBuffers produceBuffers = new ScratchBuffers();
+    private final ProducePath producePath;
     private final ScratchBuffers fetchBuffers = new ScratchBuffers();
+    private final Set<ProduceStreamSession> produceStreams = ConcurrentHashMap.newKeySet();
+    private volatile boolean shuttingDown;
 
     public StorageGrpcService(StorageNode node) {
         this.node = node;
+        this.producePath = new ProducePath(node.nodeId(), node::partitions, node.quotas().producer());
     }
 
     @Override
     public void produce(ProduceRequest request, StreamObserver<ProduceResponse> response) {
-        node.quotas().admit(node.quotas().producer(), request.getClientId(), response, call -> produceNow(request, call));
+        node.quotas().admit(node.quotas().producer(), request.getClientId(), response,
+                call -> producePath.produce(request, new UnaryReply(call)));
     }
 
-    private void produceNow(ProduceRequest request, StreamObserver<ProduceResponse> response) {
-        String where = request.getTopic() + "-" + request.getPartition();
-        try {
-            requirePartitionFields(request.getTopic(), request.getPartition());
-            if (request.getBatches().isEmpty()) {
-                throw StorageErrors.invalidRequest("produce to " + where + " carries no batches");
+    /** A unary Produce call's end of {@link ProducePath}. */
+    private record UnaryReply(StreamObserver<ProduceResponse> call) implements ProducePath.Reply {
+        @Override
+        public void answer(ProduceResponse response) {
+            try {
+                call.onNext(response);
+                call.onCompleted();
+            } catch (RuntimeException cancelled) {
+                // the client is gone
             }
-            if (request.getTimeoutMs() < 0) {
-                throw StorageErrors.invalidRequest("timeout_ms must be >= 0, got " + request.getTimeoutMs());
+        }
+
+        @Override
+        public void fail(StatusRuntimeException error) {
+            try {
+                call.onError(error);
+            } catch (RuntimeException cancelled) {
+                // the client is gone
             }
-            HostedPartition partition = node.partitions().require(request.getTopic(), request.getPartition(), node.nodeId());
-            int epoch = partition.requireLeader(node.nodeId(), request.hasLeaderEpoch(), request.getLeaderEpoch());
-            boolean acksAll = request.getAcks() == Acks.ACKS_ALL || request.getAcks() == Acks.ACKS_UNSPECIFIED;
-            if (acksAll) {
-                partition.requireEnoughReplicas();
-            }
-            // The leader stamps offsets and its epoch into the headers, so it needs its own copy.
-            ByteBuffer batches = produceBuffers.take(request.getBatches().size());
-            request.getBatches().copyTo(batches);
-            batches.flip();
-            BatchValidator.validate(batches, partition.config().maxMessageBytes());
-            LogAppendInfo info = partition.log().append(batches, epoch);
-            if (!info.duplicate()) {
-                partition.onAppended();
-            }
-            ProduceResponse answer = ProduceResponse.newBuilder()
-                    .setBaseOffset(info.firstOffset())
-                    .setLastOffset(info.lastOffset())
-                    .setLogStartOffset(info.logStartOffset())
-                    .setLogAppendTimeMs(-1)
-                    .setThrottleTimeMs(throttleMs(node.quotas().producer(), request.getClientId(), request.getBatches().size()))
-                    .build();
-            if (!acksAll) {
-                respond(response, answer);
-                return;
-            }
-            // acks=all: answered once the ISR has the batches (the high watermark passes them). A
-            // retried duplicate waits too: its first answer may have been lost before it was committed.
-            long timeoutMs = request.getTimeoutMs() == 0 ? DEFAULT_PRODUCE_TIMEOUT_MS : request.getTimeoutMs();
-            partition.awaitCommitted(info.lastOffset() + 1, timeoutMs, () -> respond(response, answer),
-                    failure -> response.onError(failure));
-        } catch (RuntimeException e) {
-            response.onError(StorageErrors.toStatus(e, where));
         }
     }
 
-    private static void respond(StreamObserver<ProduceResponse> response, ProduceResponse answer) {
-        response.onNext(answer);
-        response.onCompleted();
+    @Override
+    public StreamObserver<ProduceStreamRequest> produceStream(StreamObserver<ProduceStreamResponse> response) {
+        ProduceStreamSession session = new ProduceStreamSession(producePath, node.quotas(), node.callExecutor(),
+                (ServerCallStreamObserver<ProduceStreamResponse>) response, produceStreams::remove);
+        produceStreams.add(session);
+        if (shuttingDown) {
+            session.shutdown("node " + node.nodeId() + " is shutting down");
+        } else {
+            session.start();
+        }
+        return session;
+    }
+
+    /**
+     * Ends the produce streams with UNAVAILABLE before the gRPC server stops taking calls (and
+     * would cut them after its grace period), so their clients resend to the next leader at once.
+     */
+    void endProduceStreams(@Observes @Priority(GrpcServer.SHUTDOWN_PRIORITY - 5) ShutdownEvent event) {
+        shuttingDown = true;
+        for (ProduceStreamSession session : List.copyOf(produceStreams)) {
+            session.shutdown("node " + node.nodeId() + " is shutting down");
+        }
     }
 
     @Override
