@@ -1,5 +1,6 @@
 # Shell functions shared by the Strata-vs-Kafka benchmarks (run-produce-bench.sh,
-# run-replication-bench.sh, run-failover-bench.sh). Source it after setting STRATA_HOME and OUT;
+# run-replication-bench.sh, run-failover-bench.sh, run-consume-group-bench.sh, run-rebalance-bench.sh,
+# run-commit-rate-bench.sh). Source it after setting STRATA_HOME and OUT;
 # every knob below can be overridden from the environment (the scripts document them).
 #
 # What it provides:
@@ -11,7 +12,10 @@
 #   kafka_java MAINCLASS ...     a Kafka tool with the JVM flags of Kafka's scripts (KAFKA_BENCH/env.sh)
 #   wait_quiet, run_measured     quiet gate and CPU accounting around one tool run; the "server" is every
 #                                pid in SERVER_PIDS (one standalone, or all processes of a cluster)
+#   standalone_up, standalone_down   a fresh Strata standalone from the copy (free port, temp data dir)
+#   kafka_up, kafka_down         a fresh single Kafka broker (KAFKA_BENCH/broker.sh)
 #   create_topic, produce        the same topic and producer workload on CURRENT=strata|kafka
+#   consume, consume_fields      the consumer workload (strata perf consume / ConsumerPerformance), assign or group mode
 #   row, check_noise, ...        one results.tsv line per run (columns: see results_header)
 # shellcheck shell=bash
 
@@ -27,6 +31,11 @@
 : "${LINGER_MS:=5}"
 : "${STRATA_PRODUCER_PROPS:=}"
 : "${KAFKA_PRODUCER_PROPS:=}"
+# Extra `strata perf consume` arguments, and extra ConsumerPerformance --command-property KEY=VALUE pairs
+# (space-separated, e.g. KAFKA_CONSUMER_PROPS=group.protocol=consumer), for every consume run.
+: "${STRATA_CONSUMER_ARGS:=}"
+: "${KAFKA_CONSUMER_PROPS:=}"
+: "${CONSUME_TIMEOUT_MS:=30000}"
 : "${KAFKA_BENCH:=$(cd "$STRATA_HOME/.." && pwd)/shared/bench/kafka}"
 : "${KAFKA_JAVA_HOME:=/usr/lib/jvm/java-17-openjdk-amd64}"
 : "${STRATA_JAVA_HOME:=/usr/lib/jvm/temurin-25-jdk-amd64}"
@@ -127,6 +136,57 @@ cluster_down() {  # LOG_COPY_DIR
     log "cluster down failed; left $CLUSTER_DIR (its cluster.json lists the processes)"
   fi
   CLUSTER_DIR=""; SERVER_PIDS=""; BOOTSTRAP=""
+}
+
+# ---------------------------------------------------------------- one server of each system
+# A fresh standalone from the copy (snapshot_strata standalone first) on a free port, data in a temp dir
+# (deleted by standalone_down); its log is RAW/standalone-r$rep.log. Sets BOOTSTRAP, SERVER_PIDS,
+# STRATA_DATA. The java command line is `STRATA_JAVA_OPTS=$STRATA_SERVER_OPTS bin/strata standalone`'s.
+STRATA_DATA=""
+standalone_up() {
+  local port; port=$(free_port)
+  STRATA_DATA="$(mktemp -d "${STRATA_BENCH_DIR:-/tmp}/strata-bench-standalone-XXXXXX")"
+  BOOTSTRAP="127.0.0.1:$port"
+  echo "STRATA_JAVA_OPTS='$STRATA_SERVER_OPTS' bin/strata standalone --data-dir $STRATA_DATA --port $port" >> "$OUT/commands.txt"
+  # shellcheck disable=SC2086
+  setsid "$STRATA_JAVA" "${BASE_FLAGS[@]}" $STRATA_SERVER_OPTS -jar "$(strata_app_jar standalone)" \
+    --data-dir "$STRATA_DATA" --port "$port" > "$RAW/standalone-r${rep:-1}.log" 2>&1 < /dev/null &
+  SERVER_PIDS=$!
+  local i
+  for i in $(seq 1 120); do
+    if ! kill -0 "$SERVER_PIDS" 2>/dev/null; then log "standalone died during start-up"; tail -20 "$RAW/standalone-r${rep:-1}.log" >&2; return 1; fi
+    if grep -q "Strata standalone ready" "$RAW/standalone-r${rep:-1}.log"; then
+      log "strata standalone up on $BOOTSTRAP (pid $SERVER_PIDS, data $STRATA_DATA, ${i}s)"; return 0
+    fi
+    sleep 1
+  done
+  log "standalone not ready after 120 s"; return 1
+}
+
+standalone_down() {  # TERM (KILL after 30 s), then the data dir is deleted
+  local spid="$SERVER_PIDS"
+  if [[ -n "$spid" ]] && kill -0 "$spid" 2>/dev/null; then
+    kill -TERM "$spid"
+    local i
+    for i in $(seq 1 30); do kill -0 "$spid" 2>/dev/null || break; sleep 1; done
+    if kill -0 "$spid" 2>/dev/null; then log "standalone $spid still alive after 30 s: KILL"; kill -KILL "$spid"; fi
+  fi
+  SERVER_PIDS=""; BOOTSTRAP=""
+  if [[ -n "$STRATA_DATA" ]]; then rm -rf "$STRATA_DATA"; STRATA_DATA=""; fi
+}
+
+kafka_broker() { JAVA_HOME="$KAFKA_JAVA_HOME" "$KAFKA_BENCH/broker.sh" "$@"; }
+
+kafka_up() {  # a fresh single broker (fetching Kafka first if needed); sets SERVER_PIDS, BOOTSTRAP
+  kafka_fetch
+  kafka_broker start >&2
+  SERVER_PIDS="$(JAVA_HOME="$KAFKA_JAVA_HOME" bash -c "source '$KAFKA_BENCH/env.sh'; cat \"\$BROKER_PID_FILE\"")"
+  BOOTSTRAP="$(JAVA_HOME="$KAFKA_JAVA_HOME" bash -c "source '$KAFKA_BENCH/env.sh'; echo \"\$BOOTSTRAP\"")"
+}
+
+kafka_down() {  # stops the broker and deletes its data
+  if [[ -n "$SERVER_PIDS" ]]; then kafka_broker stop >&2 || true; fi
+  SERVER_PIDS=""; BOOTSTRAP=""
 }
 
 kafka_java() {  # a Kafka tool main class with the flags of Kafka's scripts (env.sh)
@@ -267,4 +327,51 @@ produce_fields() {  # name -> whole<TAB>steady (7 + 7 fields)
     whole=$(pp_fields "$f" '^[0-9]+ records sent'); steady=$(pp_fields "$f" 'steady state records sent')
   fi
   printf '%s\t%s' "$whole" "$steady"
+}
+
+# consume NAME TOPIC N [GROUP]   (sets the globals of run_measured)
+# Without GROUP: Strata in assign mode (every partition from the beginning); Kafka's tool always joins a
+# group, a fresh random one. With GROUP: both as a member of GROUP (`strata perf consume --group`,
+# ConsumerPerformance --group), which must be fresh to read from the beginning. Both stop after N records
+# or CONSUME_TIMEOUT_MS without one; STRATA_CONSUMER_ARGS and KAFKA_CONSUMER_PROPS are added.
+consume() {
+  local name="$1" topic="$2" n="$3" group="${4:-}"
+  if [[ "$CURRENT" == strata ]]; then
+    local group_args=() extra=()
+    [[ -n "$group" ]] && group_args=(--group "$group")
+    # shellcheck disable=SC2206
+    [[ -n "$STRATA_CONSUMER_ARGS" ]] && extra=($STRATA_CONSUMER_ARGS)
+    strata_cmd
+    run_measured "$name" "${CMD[@]}" perf consume --topic "$topic" --records "$n" "${group_args[@]}" "${extra[@]}" \
+      --timeout-ms "$CONSUME_TIMEOUT_MS" --output json
+  else
+    local props=() kv
+    for kv in $KAFKA_CONSUMER_PROPS; do props+=(--command-property "$kv"); done
+    run_measured "$name" env JAVA_HOME="$KAFKA_JAVA_HOME" bash -c "source '$KAFKA_BENCH/env.sh'; kafka_tool \"\$@\"" kafka_tool \
+      org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$BOOTSTRAP" --topic "$topic" \
+      --num-records "$n" --group "${group:-bench-$topic-$RANDOM}" --timeout "$CONSUME_TIMEOUT_MS" "${props[@]}"
+  fi
+}
+
+consume_fields() {  # name -> 7 fields (records rec_s MiB_s, no latency)
+  local f="$RAW/$1.txt"
+  if [[ "$CURRENT" == strata ]]; then
+    local line; line=$(grep '^{' "$f" | tail -1 | json_fields)
+    if [[ -n "$line" ]]; then echo "$line" | awk -F'\t' -v OFS='\t' '{print $1,$2,$3,"NA","NA","NA","NA"}'; else echo "$NA7"; fi
+  else
+    # start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms,
+    # fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec  -> the fetch rates (excluding the group join), as run.sh
+    awk -F', ' 'NF >= 10 && $1 ~ /^[0-9][0-9][0-9][0-9]-/ { printf "%d\t%.1f\t%.2f\tNA\tNA\tNA\tNA\n", $5, $10, $9; found=1; exit }
+                END { if (!found) print "NA\tNA\tNA\tNA\tNA\tNA\tNA" }' "$f"
+  fi
+}
+
+# consume_join_ms NAME -> the group join the rate leaves out, in ms (NA when not reported): Strata's
+# "Joined group G: N partitions after J ms" (stderr), Kafka's rebalance.time.ms column
+consume_join_ms() {
+  if [[ "$CURRENT" == strata ]]; then
+    sed -n 's/.*Joined group .*: [0-9]* partitions after \([0-9]*\) ms.*/\1/p' "$RAW/$1.err" | head -1 | grep . || echo NA
+  else
+    awk -F', ' 'NF >= 10 && $1 ~ /^[0-9][0-9][0-9][0-9]-/ { print $7 + 0; found=1; exit } END { if (!found) print "NA" }' "$RAW/$1.txt"
+  fi
 }

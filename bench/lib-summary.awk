@@ -60,3 +60,21 @@ function ratio2(skey, kkey, c,   s, k) {
 function configOf(key) { split(key, p, SUBSEP); return p[2] }
 function sectionOf(key) { split(key, p, SUBSEP); return p[1] }
 
+
+# The CPU and background-load table of every row (section, workload, per system), as markdown.
+function cpu_table(   i, k, s, sys) {
+  print "### CPU and background load per run (core-seconds; server µs/record = server CPU / records)"
+  print ""
+  print "| system | section | workload | wall s | tool CPU s | server CPU s | server µs/record | other CPU s | bg cores before | quiet wait s | loadavg 1m |"
+  print "|---|---|---|---|---|---|---|---|---|---|---|"
+  for (i = 1; i <= nkeys; i++) {
+    k = order[i]
+    for (s = 1; s <= 2; s++) {
+      sys = (s == 1) ? "strata" : "kafka"
+      if (v[sys, k, 19] == "" && v[sys, k, 5] == "") continue
+      printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", sys, sectionOf(k), configOf(k), cell(sys, k, 19, 1),
+        cell(sys, k, 20, 1), cell(sys, k, 21, 1), cell(sys, k, 99, 2), cell(sys, k, 22, 1), cell(sys, k, 23, 2),
+        cell(sys, k, 24, 0), cell(sys, k, 25, 2)
+    }
+  }
+}

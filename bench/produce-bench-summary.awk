@@ -3,7 +3,7 @@
 # cells are lib-summary.awk's (columns listed there).
 # Usage: awk -F'\t' -f lib-summary.awk -f produce-bench-summary.awk results.tsv
 
-function report(   i, k, s, sys) {
+function report(   i, k, ka) {
   print "### Producer, whole run (incl. the client's JIT warm-up)"
   print ""
   print "| workload | Strata rec/s | Kafka rec/s | Strata/Kafka | Strata p99 ms | Kafka p99 ms | Strata/Kafka p99 | Strata avg / p50 / p99.9 ms | Kafka avg / p50 / p99.9 ms |"
@@ -48,20 +48,7 @@ function report(   i, k, s, sys) {
       cell("strata", k, 7, 1), cell("kafka", k, 7, 1)
   }
   print ""
-  print "### CPU and background load per run (core-seconds; server µs/record = server CPU / records)"
-  print ""
-  print "| system | section | workload | wall s | tool CPU s | server CPU s | server µs/record | other CPU s | bg cores before | quiet wait s | loadavg 1m |"
-  print "|---|---|---|---|---|---|---|---|---|---|---|"
-  for (i = 1; i <= nkeys; i++) {
-    k = order[i]
-    for (s = 1; s <= 2; s++) {
-      sys = (s == 1) ? "strata" : "kafka"
-      if (v[sys, k, 19] == "" && v[sys, k, 5] == "") continue
-      printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", sys, sectionOf(k), configOf(k), cell(sys, k, 19, 1),
-        cell(sys, k, 20, 1), cell(sys, k, 21, 1), cell(sys, k, 99, 2), cell(sys, k, 22, 1), cell(sys, k, 23, 2),
-        cell(sys, k, 24, 0), cell(sys, k, 25, 2)
-    }
-  }
+  cpu_table()
   print ""
   print "† only noisy runs (other processes used more than NOISE_CORES cores on average during the run)."
 }

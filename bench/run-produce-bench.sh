@@ -59,60 +59,9 @@ OUT="${OUT:-$STRATA_HOME/bench/target/produce-bench/$(date -u +%Y%m%dT%H%M%SZ)}"
 source "$STRATA_HOME/bench/lib-bench.sh"
 if (( WARMUP >= N )); then echo "WARMUP ($WARMUP) must be below N ($N)" >&2; exit 2; fi
 
-STRATA_DATA=""
-
-# ---------------------------------------------------------------- servers
-start_strata() {
-  local port; port=$(free_port)
-  STRATA_DATA="$(mktemp -d "${STRATA_BENCH_DIR:-/tmp}/strata-produce-bench-XXXXXX")"
-  BOOTSTRAP="127.0.0.1:$port"
-  echo "STRATA_JAVA_OPTS='$STRATA_SERVER_OPTS' bin/strata standalone --data-dir $STRATA_DATA --port $port" >> "$OUT/commands.txt"
-  # shellcheck disable=SC2086
-  setsid "$STRATA_JAVA" "${BASE_FLAGS[@]}" $STRATA_SERVER_OPTS -jar "$(strata_app_jar standalone)" \
-    --data-dir "$STRATA_DATA" --port "$port" > "$RAW/standalone-r$rep.log" 2>&1 < /dev/null &
-  SERVER_PIDS=$!
-  local i
-  for i in $(seq 1 120); do
-    if ! kill -0 "$SERVER_PIDS" 2>/dev/null; then log "standalone died during start-up"; tail -20 "$RAW/standalone-r$rep.log" >&2; return 1; fi
-    if grep -q "Strata standalone ready" "$RAW/standalone-r$rep.log"; then
-      log "strata standalone up on $BOOTSTRAP (pid $SERVER_PIDS, data $STRATA_DATA, ${i}s)"; return 0
-    fi
-    sleep 1
-  done
-  log "standalone not ready after 120 s"; return 1
-}
-
-stop_strata() {
-  local spid="$SERVER_PIDS"
-  [[ -n "$spid" ]] || return 0
-  if kill -0 "$spid" 2>/dev/null; then
-    kill -TERM "$spid"
-    local i
-    for i in $(seq 1 30); do kill -0 "$spid" 2>/dev/null || break; sleep 1; done
-    if kill -0 "$spid" 2>/dev/null; then log "standalone $spid still alive after 30 s: KILL"; kill -KILL "$spid"; fi
-  fi
-  SERVER_PIDS=""
-  if [[ -n "$STRATA_DATA" ]]; then rm -rf "$STRATA_DATA"; STRATA_DATA=""; fi
-}
-
-kafka_broker() { JAVA_HOME="$KAFKA_JAVA_HOME" "$KAFKA_BENCH/broker.sh" "$@"; }
-
-start_kafka() {
-  kafka_fetch
-  kafka_broker start >&2
-  # shellcheck source=/dev/null
-  SERVER_PIDS="$(JAVA_HOME="$KAFKA_JAVA_HOME" bash -c "source '$KAFKA_BENCH/env.sh'; cat \"\$BROKER_PID_FILE\"")"
-  BOOTSTRAP="$(JAVA_HOME="$KAFKA_JAVA_HOME" bash -c "source '$KAFKA_BENCH/env.sh'; echo \"\$BOOTSTRAP\"")"
-}
-
-stop_kafka() {
-  if [[ -n "$SERVER_PIDS" ]]; then kafka_broker stop >&2 || true; fi
-  SERVER_PIDS=""
-}
-
 cleanup() {
-  if [[ "${CURRENT:-}" == strata ]]; then stop_strata; fi
-  if [[ "${CURRENT:-}" == kafka ]]; then stop_kafka; fi
+  if [[ "${CURRENT:-}" == strata ]]; then standalone_down; fi
+  if [[ "${CURRENT:-}" == kafka ]]; then kafka_down; fi
   rm -rf "$APP"
 }
 trap cleanup EXIT
@@ -131,35 +80,10 @@ produce_via_ingestion() {  # name topic n warmup acks   (Strata only; compressio
     --records-per-request "$INGESTION_RECORDS_PER_REQUEST" --requests-in-flight "$INGESTION_IN_FLIGHT" --output json
 }
 
-consume() {  # name topic n
-  local name="$1" topic="$2" n="$3"
-  if [[ "$CURRENT" == strata ]]; then
-    strata_cmd
-    run_measured "$name" "${CMD[@]}" perf consume --topic "$topic" --records "$n" \
-      --timeout-ms 30000 --output json
-  else
-    run_measured "$name" env JAVA_HOME="$KAFKA_JAVA_HOME" bash -c "source '$KAFKA_BENCH/env.sh'; kafka_tool \"\$@\"" kafka_tool \
-      org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$BOOTSTRAP" --topic "$topic" \
-      --num-records "$n" --group "bench-$topic-$RANDOM" --timeout 30000
-  fi
-}
-
-consume_fields() {  # name -> 7 fields (records rec_s MiB_s, no latency)
-  local f="$RAW/$1.txt"
-  if [[ "$CURRENT" == strata ]]; then
-    grep '^{' "$f" | tail -1 | json_fields | awk -F'\t' -v OFS='\t' '{print $1,$2,$3,"NA","NA","NA","NA"}'
-  else
-    # start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms,
-    # fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec  -> the fetch rates (excluding the group join), as run.sh
-    awk -F', ' 'NF >= 10 && $1 ~ /^[0-9][0-9][0-9][0-9]-/ { printf "%d\t%.1f\t%.2f\tNA\tNA\tNA\tNA\n", $5, $10, $9; found=1; exit }
-                END { if (!found) print "NA\tNA\tNA\tNA\tNA\tNA\tNA" }' "$f"
-  fi
-}
-
 run_system() {
   CURRENT="$1"
   log "=== $CURRENT, repetition $rep/$REPS (load: $(cut -d' ' -f1-3 /proc/loadavg))"
-  if [[ "$CURRENT" == strata ]]; then start_strata; else start_kafka; fi
+  if [[ "$CURRENT" == strata ]]; then standalone_up; else kafka_up; fi
   local c p a t name
   for c in $COMPS; do
     t="warmup-$c-r$rep"
@@ -215,7 +139,7 @@ run_system() {
       log "  noisy run (others used > $NOISE_CORES cores on average); try $try of $MAX_TRIES"
     done
   done; done
-  if [[ "$CURRENT" == strata ]]; then stop_strata; else stop_kafka; fi
+  if [[ "$CURRENT" == strata ]]; then standalone_down; else kafka_down; fi
   CURRENT=""
 }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -23,14 +24,29 @@ final class ConsumerTail {
     private final Path err;
 
     ConsumerTail(String name, Path dir, String bootstrap, String topic) throws IOException {
+        this(name, dir, bootstrap, topic, List.of());
+    }
+
+    private ConsumerTail(String name, Path dir, String bootstrap, String topic, List<String> options) throws IOException {
         this.name = name;
         Files.createDirectories(dir);
         this.out = dir.resolve(name + ".out");
         this.err = dir.resolve(name + ".err");
-        ProcessBuilder pb = new ProcessBuilder(StrataHome.launcher().toString(), "--bootstrap", bootstrap, "consume", topic,
-                "--from-beginning", "--output", "json").redirectOutput(out.toFile()).redirectError(err.toFile());
+        List<String> command = new ArrayList<>(List.of(StrataHome.launcher().toString(), "--bootstrap", bootstrap, "consume",
+                topic, "--from-beginning", "--output", "json"));
+        command.addAll(options);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
         pb.environment().remove("STRATA_BOOTSTRAP");
         this.process = pb.start();
+    }
+
+    /**
+     * The same as a member of consumer group {@code group} ({@code --group G}): it reads the
+     * partitions the group gives it from the group's committed offsets (from the beginning where
+     * there are none) and commits what it printed.
+     */
+    static ConsumerTail inGroup(String name, Path dir, String bootstrap, String topic, String group) throws IOException {
+        return new ConsumerTail(name, dir, bootstrap, topic, List.of("--group", group));
     }
 
     boolean alive() {
@@ -59,11 +75,17 @@ final class ConsumerTail {
         return Files.readString(err);
     }
 
-    /** Stops it as Ctrl-C would (SIGTERM; SIGKILL if it has not exited 10 s later). */
-    void stop() throws InterruptedException {
+    /**
+     * Stops it with SIGTERM (SIGKILL if it has not exited 10 s later); returns its exit code (-1
+     * when it had to be killed).
+     */
+    int stop() throws InterruptedException {
         process.destroy();
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
             process.destroyForcibly();
+            process.waitFor();
+            return -1;
         }
+        return process.exitValue();
     }
 }

@@ -2,6 +2,11 @@ package io.strata.tests;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.strata.proto.v1.CoordinationGrpc;
+import io.strata.proto.v1.ObserveRequest;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.StreamSupport;
 
 /**
@@ -78,6 +85,35 @@ final class LocalClusterDir implements AutoCloseable {
     /** A process's data directory, from cluster.json. */
     Path dataDir(String role, int id) {
         return Path.of(process(role, id).get("dataDir").asText());
+    }
+
+    /** A plaintext gRPC channel to the first coordination instance of {@link #bootstrap()}; the caller shuts it down. */
+    ManagedChannel coordinationChannel() {
+        String first = bootstrap().split(",")[0];
+        int colon = first.lastIndexOf(':');
+        return NettyChannelBuilder.forAddress(first.substring(0, colon), Integer.parseInt(first.substring(colon + 1)))
+                .usePlaintext().build();
+    }
+
+    /**
+     * Which process of {@code role} (its id in cluster.json) leads coordination's election
+     * {@code election} ({@code replication}, {@code groups}): the first event of Observe names the
+     * leader by its candidate id, the instance's advertised host:port, matched here against the
+     * gRPC ports in cluster.json. Empty while nobody leads.
+     */
+    OptionalInt electionLeader(ManagedChannel coordination, String election, String role) throws Exception {
+        String leaderId;
+        try (Context.CancellableContext observing = Context.current().withCancellation()) {
+            leaderId = observing.call(() -> CoordinationGrpc.newBlockingStub(coordination)
+                    .withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .observe(ObserveRequest.newBuilder().setElection(election).build()).next().getLeaderId());
+        }
+        for (JsonNode p : manifest().get("processes")) {
+            if (p.get("role").asText().equals(role) && leaderId.endsWith(":" + p.get("ports").get("grpc").asInt())) {
+                return OptionalInt.of(p.get("id").asInt());
+            }
+        }
+        return OptionalInt.empty();
     }
 
     /** Whether the pid cluster.json records for a process is alive. */

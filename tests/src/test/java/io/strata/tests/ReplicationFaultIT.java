@@ -3,7 +3,6 @@ package io.strata.tests;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
-import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -13,7 +12,6 @@ import io.strata.proto.v1.CoordinationGrpc;
 import io.strata.proto.v1.ElectPreferredLeadersRequest;
 import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.MetadataRequest;
-import io.strata.proto.v1.ObserveRequest;
 import io.strata.proto.v1.PartitionState;
 import io.strata.proto.v1.ProduceRequest;
 import io.strata.proto.v1.ProduceResponse;
@@ -113,9 +111,7 @@ class ReplicationFaultIT {
         Cli.Result up = cluster.cluster("up", "--storage-nodes", "3", "--session-timeout-ms",
                 Long.toString(SESSION.toMillis()));
         assertThat(up.exitCode()).as(up.stderr()).isZero();
-        String first = cluster.bootstrap().split(",")[0];
-        int colon = first.lastIndexOf(':');
-        coordination = channel(first.substring(0, colon), Integer.parseInt(first.substring(colon + 1)));
+        coordination = cluster.coordinationChannel();
         await("an active replication controller").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
                 .ignoreExceptions().untilAsserted(() -> assertThat(activeController()).isPresent());
     }
@@ -648,23 +644,9 @@ class ReplicationFaultIT {
         }
     }
 
-    /**
-     * Which replication-N is the active controller: the leader of coordination's election
-     * "replication" (the first event of Observe), whose id is the instance's host:port.
-     */
+    /** Which replication-N is the active controller: the leader of coordination's election "replication". */
     private OptionalInt activeController() throws Exception {
-        String leaderId;
-        try (Context.CancellableContext observing = Context.current().withCancellation()) {
-            leaderId = observing.call(() -> CoordinationGrpc.newBlockingStub(coordination)
-                    .withDeadlineAfter(5, TimeUnit.SECONDS)
-                    .observe(ObserveRequest.newBuilder().setElection("replication").build()).next().getLeaderId());
-        }
-        for (int id = 1; id <= 2; id++) {
-            if (leaderId.endsWith(":" + cluster.grpcPort("replication", id))) {
-                return OptionalInt.of(id);
-            }
-        }
-        return OptionalInt.empty();
+        return cluster.electionLeader(coordination, "replication", "replication");
     }
 
     /** Asks the active controller to move a partition back to its preferred replica. */

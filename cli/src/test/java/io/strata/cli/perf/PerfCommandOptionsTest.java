@@ -161,11 +161,57 @@ class PerfCommandOptionsTest {
     }
 
     @Test
+    void consumeGroupModeSubscribesFromTheBeginningAndAutoCommitsLikeKafkasTool() {
+        StrataCli cli = cli();
+        PerfConsumeCommand c = leaf(cli, "perf", "consume", "--topic", "t", "--group", "g1", "--records", "10");
+        c.validate();
+        assertThat(c.commit).isFalse();
+        assertThat(c.consumerConfig(cli.bootstrap())).containsEntry("group.id", "g1")
+                .containsEntry("auto.offset.reset", "earliest").containsEntry("enable.auto.commit", "true")
+                .containsEntry("client.id", PerfConsumeCommand.DEFAULT_CLIENT_ID);
+        PerfConsumeCommand assign = leaf(cli(), "perf", "consume", "--topic", "t");
+        assertThat(assign.group).isNull();
+        assertThat(assign.consumerConfig("h:1")).doesNotContainKeys("group.id", "auto.offset.reset", "enable.auto.commit");
+    }
+
+    @Test
+    void consumeCommitTurnsAutoCommitOffAndNeedsAGroup() {
+        StrataCli cli = cli();
+        PerfConsumeCommand c = leaf(cli, "perf", "consume", "--topic", "t", "--group", "g1", "--commit",
+                "--consumer-props", "auto.offset.reset=latest", "auto.commit.interval.ms=1000");
+        c.validate();
+        assertThat(c.consumerConfig(cli.bootstrap())).containsEntry("enable.auto.commit", "false")
+                .containsEntry("auto.offset.reset", "latest").containsEntry("auto.commit.interval.ms", "1000");
+
+        PerfConsumeCommand noGroup = leaf(cli(), "perf", "consume", "--topic", "t", "--commit");
+        assertThatThrownBy(noGroup::validate).isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("--commit needs --group");
+        PerfConsumeCommand blank = leaf(cli(), "perf", "consume", "--topic", "t", "--group", " ");
+        assertThatThrownBy(blank::validate).isInstanceOf(CommandLine.ParameterException.class);
+
+        PerfConsumeCommand contradicted = leaf(cli(), "perf", "consume", "--topic", "t", "--group", "g", "--commit",
+                "--consumer-props", "enable.auto.commit=true");
+        assertThatThrownBy(() -> contradicted.consumerConfig("h:1")).isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("--commit").hasMessageContaining("enable.auto.commit=true");
+        PerfConsumeCommand twoGroups = leaf(cli(), "perf", "consume", "--topic", "t", "--group", "g",
+                "--consumer-props", "group.id=other");
+        assertThatThrownBy(() -> twoGroups.consumerConfig("h:1")).isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessage("--group g conflicts with --consumer-props group.id=other");
+        PerfConsumeCommand autoCommitOff = leaf(cli(), "perf", "consume", "--topic", "t", "--group", "g",
+                "--consumer-props", "enable.auto.commit=false");
+        assertThat(autoCommitOff.consumerConfig("h:1")).containsEntry("enable.auto.commit", "false");
+
+        assertThat(execute("perf", "consume", "--topic", "t", "--commit")).isEqualTo(2);
+        assertThat(err.toString()).contains("--commit needs --group");
+    }
+
+    @Test
     void helpDocumentsTheLatencyDefinitionAndTheJsonShape() {
         assertThat(execute("perf", "produce", "--help")).isZero();
         assertThat(out.toString().replaceAll("\\s+", " ")).contains("from just before send() to its acknowledgement")
                 .contains("\"p999\"").contains("mb_per_sec is MiB/s");
         assertThat(execute("perf", "consume", "--help")).isZero();
-        assertThat(out.toString().replaceAll("\\s+", " ")).contains("No latency is reported");
+        assertThat(out.toString().replaceAll("\\s+", " ")).contains("No latency is reported")
+                .contains("--group").contains("the join (subscribe to the first assignment with partitions)");
     }
 }

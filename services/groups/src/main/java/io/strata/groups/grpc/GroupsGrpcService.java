@@ -163,6 +163,12 @@ public class GroupsGrpcService extends GroupsGrpc.GroupsImplBase {
         if (f instanceof StatusRuntimeException s && StrataError.reasonOf(s).isPresent()) {
             return s;
         }
+        if (f instanceof StatusRuntimeException s) {
+            // A call to coordination failed without a reason (transport, deadline): nothing is lost by retrying.
+            LOG.warnf("%s of group '%s' (member '%s'): coordination did not answer: %s", method, group, member, s.getStatus());
+            return StrataError.exception(ErrorCode.METADATA_UNAVAILABLE, method + " of group '" + group
+                    + "': coordination did not answer (" + s.getStatus().getCode() + "); retry");
+        }
         LOG.errorf(f, "%s failed unexpectedly (group '%s', member '%s')", method, group, member);
         return StrataError.exception(ErrorCode.INTERNAL_ERROR, method + " of group '" + group + "' failed in the groups coordinator: "
                 + (f.getMessage() == null ? f.getClass().getSimpleName() : f.getMessage()) + " (see its log)");

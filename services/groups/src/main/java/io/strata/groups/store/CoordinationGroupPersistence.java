@@ -38,7 +38,8 @@ import java.util.function.BooleanSupplier;
  *   <li>the term ended here ({@code termActive} false): no call is made; NOT_COORDINATOR;</li>
  *   <li>coordination answers NOT_COORDINATOR: this instance was deposed — {@code deposed} runs
  *       (the instance drops its term and resigns) and the write fails with NOT_COORDINATOR;</li>
- *   <li>coordination unreachable or without its store (UNAVAILABLE, METADATA_UNAVAILABLE):
+ *   <li>coordination unreachable, without its store, or its answer lost (UNAVAILABLE,
+ *       METADATA_UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED):
  *       tried again with back-off ({@value #FIRST_BACKOFF_MS} ms doubling to
  *       {@value #MAX_BACKOFF_MS} ms) for at most {@value #RETRY_BUDGET_MS} ms — every write is a
  *       replacement, so repeating one is harmless, and the fence stops it once the term is over —
@@ -153,10 +154,15 @@ public final class CoordinationGroupPersistence implements GroupPersistence {
      * reach its store). Not a passed deadline: that write may still be applied later, after a newer
      * one of the same group, so the coordinator hears of the failure instead.
      */
+    /**
+     * Unreachable coordination, a lost answer (deadline) or a cancelled call may pass: every write
+     * here puts whole values under the term's fence, so repeating one that did land is harmless.
+     */
     private static boolean retriable(Throwable error, ErrorCode reason) {
         if (reason != null) {
             return reason == ErrorCode.METADATA_UNAVAILABLE;
         }
-        return Status.fromThrowable(error).getCode() == Status.Code.UNAVAILABLE;
+        Status.Code code = Status.fromThrowable(error).getCode();
+        return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED || code == Status.Code.CANCELLED;
     }
 }

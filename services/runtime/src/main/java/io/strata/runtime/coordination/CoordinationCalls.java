@@ -1,5 +1,6 @@
 package io.strata.runtime.coordination;
 
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.strata.proto.StrataError;
@@ -21,6 +22,11 @@ public final class CoordinationCalls {
     }
 
     /**
+     * Starts the call under the root gRPC context, not the caller's: a role often calls coordination
+     * while it serves a call of its own (a heartbeat whose group record must be stored), and the
+     * answer to that call cancels its context — which would cancel this call too, although its
+     * result is awaited by others (the groups role writes one record for several heartbeats).
+     *
      * @param deadlineMs how long the call may take
      * @param call       starts the call, e.g. {@code (stub, o) -> stub.describeTopic(request, o)}
      * @return the answer, or the call's failure
@@ -28,6 +34,7 @@ public final class CoordinationCalls {
     public static <T> CompletableFuture<T> call(CoordinationChannels channels, long deadlineMs,
                                                 BiConsumer<CoordinationGrpc.CoordinationStub, StreamObserver<T>> call) {
         CompletableFuture<T> result = new CompletableFuture<>();
+        Context previous = Context.ROOT.attach();
         try {
             call.accept(channels.stub().withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS), new StreamObserver<>() {
                 private T value;
@@ -52,6 +59,8 @@ public final class CoordinationCalls {
             });
         } catch (RuntimeException e) {
             result.completeExceptionally(e);
+        } finally {
+            Context.ROOT.detach(previous);
         }
         return result;
     }
