@@ -69,7 +69,7 @@ free_port() {  # a port p with p and p+1 free (the standalone serves health on g
 }
 
 # ---------------------------------------------------------------- Strata from a copy of the build
-snapshot_strata() {  # ROLE... (standalone, coordination, storage, replication, ingestion)
+snapshot_strata() {  # ROLE... (standalone, coordination, storage, replication, groups, ingestion)
   local cli="$STRATA_HOME/cli/target/strata-cli.jar" role app
   [[ -f "$cli" ]] || { echo "build first: ./mvnw install -DskipTests" >&2; exit 1; }
   for role in "$@"; do

@@ -53,7 +53,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
 
-snapshot_strata coordination storage replication ingestion
+snapshot_strata coordination storage replication groups ingestion
 cp "$BENCH_JAR" "$APP/benchmarks.jar"
 {
   echo "date_utc: $(date -u +%Y-%m-%dT%H:%M:%SZ)"

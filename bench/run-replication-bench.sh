@@ -153,7 +153,7 @@ run_system() {
 }
 
 # ---------------------------------------------------------------- environment record
-snapshot_strata coordination storage replication ingestion
+snapshot_strata coordination storage replication groups ingestion
 {
   echo "date_utc: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "params: REPS=$REPS N=$N WARMUP=$WARMUP SERVER_WARMUP_N=$SERVER_WARMUP_N PARTS='$PARTS' COMPS='$COMPS' REPLICATION_FACTOR=$REPLICATION_FACTOR MIN_INSYNC=$MIN_INSYNC RECORD_SIZE=$RECORD_SIZE BATCH_SIZE=$BATCH_SIZE LINGER_MS=$LINGER_MS SYSTEMS='$SYSTEMS' STRATA_CLUSTER_ARGS='$STRATA_CLUSTER_ARGS' NOISE_CORES=$NOISE_CORES MAX_TRIES=$MAX_TRIES STRATA_PRODUCER_PROPS='$STRATA_PRODUCER_PROPS' KAFKA_PRODUCER_PROPS='$KAFKA_PRODUCER_PROPS'"
