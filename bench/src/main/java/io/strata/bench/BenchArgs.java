@@ -18,6 +18,30 @@ final class BenchArgs {
         this.values = values;
     }
 
+    /** A tool's option parser: IllegalArgumentException for a bad command line. */
+    interface Parser<T> {
+        T parse(String[] args) throws Exception;
+    }
+
+    /**
+     * The prologue of every tool's {@code main}: prints {@code usage} and answers null for
+     * {@code --help}/{@code -h}; on a bad command line prints the error and the usage and exits 2.
+     */
+    static <T> T parseOrExit(String[] args, String usage, Parser<T> parse) throws Exception {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.print(usage);
+            return null;
+        }
+        try {
+            return parse.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("Error: " + e.getMessage());
+            System.err.print(usage);
+            System.exit(2);
+            return null;
+        }
+    }
+
     /**
      * @param known the option names without {@code --}
      * @throws IllegalArgumentException for an unknown option, a missing value or a stray argument

@@ -217,17 +217,8 @@ public final class FailoverBench {
     }
 
     public static void main(String[] args) throws Exception {
-        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
-            System.out.print(USAGE);
-            return;
-        }
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("Error: " + e.getMessage());
-            System.err.print(USAGE);
-            System.exit(2);
+        Options options = BenchArgs.parseOrExit(args, USAGE, Options::parse);
+        if (options == null) {
             return;
         }
         ClusterFile cluster = ClusterFile.read(options.clusterDir());

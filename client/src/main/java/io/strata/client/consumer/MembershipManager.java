@@ -253,7 +253,12 @@ final class MembershipManager {
     synchronized void pollEnded(long nowMs) {
         polling = false;
         lastPollMs = nowMs;
-        notifyAll(); // the poll timer runs again
+        // The poll timer runs again, due max.poll.interval.ms from now. A member's heartbeat thread
+        // wakes for its next heartbeat anyway, which is sooner unless max.poll.interval.ms is shorter
+        // than the heartbeat interval: only then wake it — not on every poll (a hot path).
+        if (rebalanceTimeoutMs < heartbeatIntervalMs) {
+            notifyAll();
+        }
     }
 
     /**
