@@ -12,6 +12,7 @@ import io.strata.proto.v1.OffsetCommit;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,7 +26,19 @@ import java.util.concurrent.TimeUnit;
  * Commits and reads a group's offsets on the active groups coordinator. Every operation runs on
  * one thread of its own (daemon, started on first use), in submission order: an offset committed
  * asynchronously is never overwritten by an older one, and a committed-offset read sees the
- * commits made before it. Each operation retries until its deadline:
+ * commits made before it.
+ *
+ * <p>Commits merge: a commit that has not started yet absorbs the later commits of the same kind
+ * (group-managed or not) submitted right after it, with no other operation between them (a read
+ * is a barrier). The merged commit sends the union of their offsets, the later offset and metadata
+ * winning per partition, in one request, and every caller's future completes with its outcome. So
+ * a consumer that commits asynchronously after every poll sends one request per round trip
+ * instead of a growing queue of them. The order guarantees above still hold: only commits
+ * adjacent in the queue merge, and within one the later offset wins. The merged commit retries
+ * until the latest of the callers' deadlines: none of them is cut short, and a caller that waits
+ * bounds its own wait ({@code ConsumerCoordinator.commitSync}).
+ *
+ * <p>Each operation retries until its deadline:
  *
  * <ul>
  *   <li>{@code NOT_COORDINATOR} and other retriable failures: again, at once after the first
@@ -52,6 +65,8 @@ final class OffsetCommitter implements AutoCloseable {
     private final String threadName;
     private ExecutorService executor;
     private boolean closed;
+    /** The last operation queued, if it is a commit not started yet: later commits merge into it. */
+    private PendingCommit pendingCommit;
 
     OffsetCommitter(String groupId, MembershipManager membership, GroupTransport transport, Backoff backoff,
                     long requestTimeoutMs, Clock clock, String threadName) {
@@ -69,11 +84,36 @@ final class OffsetCommitter implements AutoCloseable {
      * management (member id "" and epoch -1, for {@code assign()}).
      */
     CompletableFuture<Void> commit(Map<TopicPartition, OffsetAndMetadata> offsets, boolean groupManaged, long deadlineMs) {
-        Map<TopicPartition, OffsetAndMetadata> copy = Map.copyOf(offsets);
-        return submit(() -> {
-            commitNow(copy, groupManaged, deadlineMs);
-            return null;
-        });
+        Map<TopicPartition, OffsetAndMetadata> copy = Map.copyOf(offsets); // rejects nulls before anything merges
+        synchronized (this) {
+            PendingCommit batch = pendingCommit;
+            if (batch == null || batch.groupManaged != groupManaged) {
+                PendingCommit fresh = new PendingCommit(groupManaged);
+                Job<Void> job = new Job<>(() -> {
+                    runCommit(fresh);
+                    return null;
+                });
+                fresh.result = job.result;
+                if (enqueue(job)) {
+                    pendingCommit = fresh;
+                }
+                batch = fresh;
+            }
+            batch.offsets.putAll(copy);
+            batch.deadlineMs = Math.max(batch.deadlineMs, deadlineMs);
+            return follow(batch.result);
+        }
+    }
+
+    /** Sends {@code batch}; from now on it is closed to merges. */
+    private void runCommit(PendingCommit batch) throws InterruptedException {
+        synchronized (this) {
+            if (pendingCommit == batch) {
+                pendingCommit = null;
+            }
+        }
+        // batch is only changed while it is pendingCommit, under the lock taken above
+        commitNow(batch.offsets, batch.groupManaged, batch.deadlineMs);
     }
 
     /** The committed offsets of {@code partitions}; a partition without one maps to {@code null}. */
@@ -227,6 +267,37 @@ final class OffsetCommitter implements AutoCloseable {
         }
     }
 
+    /**
+     * A commit that may still absorb later ones. Changed only under the committer's lock, and only
+     * while it is {@link #pendingCommit}.
+     */
+    private static final class PendingCommit {
+        final boolean groupManaged;
+        final Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
+        long deadlineMs = Long.MIN_VALUE;
+        CompletableFuture<Void> result;
+
+        PendingCommit(boolean groupManaged) {
+            this.groupManaged = groupManaged;
+        }
+    }
+
+    /**
+     * A future of the caller's own that completes as {@code source} does (with the same exception),
+     * so that callers of a merged commit cannot complete or cancel each other's.
+     */
+    private static <R> CompletableFuture<R> follow(CompletableFuture<R> source) {
+        CompletableFuture<R> own = new CompletableFuture<>();
+        source.whenComplete((r, e) -> {
+            if (e != null) {
+                own.completeExceptionally(e);
+            } else {
+                own.complete(r);
+            }
+        });
+        return own;
+    }
+
     private static StrataException closed(Throwable cause) {
         return new StrataException(ErrorCode.ERROR_CODE_UNSPECIFIED, "CLOSED", false, null,
                 "the consumer was closed before the offsets operation completed", cause);
@@ -234,9 +305,16 @@ final class OffsetCommitter implements AutoCloseable {
 
     private synchronized <R> CompletableFuture<R> submit(Task<R> task) {
         Job<R> job = new Job<>(task);
+        enqueue(job);
+        return job.result;
+    }
+
+    /** Queues {@code job}, or fails it if the committer is closed; whether it was queued. Holds the lock. */
+    private boolean enqueue(Job<?> job) {
+        pendingCommit = null; // nothing merges across another operation
         if (closed) {
             job.result.completeExceptionally(closed(null));
-            return job.result;
+            return false;
         }
         if (executor == null) {
             executor = Executors.newSingleThreadExecutor(r -> {
@@ -247,10 +325,11 @@ final class OffsetCommitter implements AutoCloseable {
         }
         try {
             executor.execute(job);
+            return true;
         } catch (RejectedExecutionException e) {
             job.result.completeExceptionally(closed(e));
+            return false;
         }
-        return job.result;
     }
 
     /**
@@ -261,6 +340,7 @@ final class OffsetCommitter implements AutoCloseable {
         ExecutorService e;
         synchronized (this) {
             closed = true;
+            pendingCommit = null;
             e = executor;
             executor = null;
         }
