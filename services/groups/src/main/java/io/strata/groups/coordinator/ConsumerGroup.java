@@ -23,7 +23,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One consumer group: epochs, members, the partition owner index, committed offsets, and the
  * bookkeeping of its durable record and lifecycle. Every method that changes what the group's
- * {@code GroupRecord} holds raises the {@link RecordWriter}'s version, so the change gets stored.
+ * {@code GroupRecord} holds raises the {@link RecordWriter}'s version, so the change gets stored;
+ * accepted offset commits wait in its {@link OffsetWriter}.
  *
  * <p>Not thread-safe: the coordinator calls it holding the group's monitor ({@code synchronized (group)}).
  */
@@ -50,13 +51,13 @@ final class ConsumerGroup {
     private Map<String, Integer> partitionCounts = Map.of();
     private final OffsetCache offsets = new OffsetCache();
     private final RecordWriter writer = new RecordWriter();
+    private final OffsetWriter offsetWriter = new OffsetWriter();
 
-    // Lifecycle: a group is deleted only when no write of it is in flight; operations that find
-    // it deleting wait for the outcome and start over.
+    // Lifecycle: a group is deleted only when no write of it is in flight or queued; operations
+    // that find it deleting wait for the outcome and start over.
     private boolean removed;
     private CompletableFuture<Void> deletion;
     private Runnable onQuiet;
-    private int offsetWritesInFlight;
 
     ConsumerGroup(String groupId, String defaultAssignor) {
         this.groupId = groupId;
@@ -146,6 +147,10 @@ final class ConsumerGroup {
 
     RecordWriter writer() {
         return writer;
+    }
+
+    OffsetWriter offsetWriter() {
+        return offsetWriter;
     }
 
     /** The summary state: "empty", "assigning", "reconciling", "stable" ("dead" while being deleted). */
@@ -396,7 +401,10 @@ final class ConsumerGroup {
         return deletion;
     }
 
-    /** Starts a deletion; {@code delete} runs once no write of the group is in flight (see {@link #takeQuietAction}). */
+    /**
+     * Starts a deletion; {@code delete} runs once no write of the group is in flight and no
+     * accepted commit waits for one (see {@link #takeQuietAction}).
+     */
     void startDeleting(Runnable delete) {
         deletion = new CompletableFuture<>();
         onQuiet = delete;
@@ -409,17 +417,12 @@ final class ConsumerGroup {
         return barrier;
     }
 
-    void offsetWriteStarted() {
-        offsetWritesInFlight++;
-    }
-
-    void offsetWriteEnded() {
-        offsetWritesInFlight--;
-    }
-
-    /** The deletion step to run (outside the lock) when the group is deleting and no write is in flight; else null. */
+    /**
+     * The deletion step to run (outside the lock) when the group is deleting and neither writer has
+     * a write in flight or anything waiting; else null. Whoever ends a write asks.
+     */
     Runnable takeQuietAction() {
-        if (onQuiet == null || offsetWritesInFlight > 0 || !writer.idle()) {
+        if (onQuiet == null || !offsetWriter.idle() || !writer.idle()) {
             return null;
         }
         Runnable action = onQuiet;
@@ -427,9 +430,9 @@ final class ConsumerGroup {
         return action;
     }
 
-    /** Nothing to keep: no member, no offset, never stored, nothing in flight (a refused first request). */
+    /** Nothing to keep: no member, no offset, never stored, nothing in flight or queued (a refused first request). */
     boolean vacant() {
-        return members.isEmpty() && offsets.isEmpty() && groupEpoch == 0 && offsetWritesInFlight == 0
+        return members.isEmpty() && offsets.isEmpty() && groupEpoch == 0 && offsetWriter.idle()
                 && writer.idle() && deletion == null;
     }
 }

@@ -176,7 +176,10 @@ public final class GroupCoordinator {
         }
     }
 
-    /** Validates (member, epoch) and stores the offsets; completes once stored. */
+    /**
+     * Validates (member, epoch) and stores the offsets; completes once stored. A refusal answers
+     * at once; an accepted commit joins its group's offset write queue ({@link OffsetWriter}).
+     */
     public CompletableFuture<Void> commitOffsets(CommitOffsetsRequest request) {
         List<OffsetCommit> commits;
         try {
@@ -197,8 +200,7 @@ public final class GroupCoordinator {
                 return CompletableFuture.failedFuture(new GroupException(ErrorCode.UNKNOWN_MEMBER_ID,
                         "member " + request.getMemberId() + " is not in group '" + request.getGroupId() + "'"));
             }
-            List<OffsetCommit> stamped;
-            long sequence;
+            CompletableFuture<Void> stored;
             synchronized (group) {
                 if (group.removed()) {
                     continue;
@@ -216,11 +218,11 @@ public final class GroupCoordinator {
                     return CompletableFuture.completedFuture(null);
                 }
                 long now = clock.millis();
-                stamped = commits.stream().map(c -> c.toBuilder().setCommitTimestampMs(now).build()).toList();
-                sequence = group.offsets().nextSequence();
-                group.offsetWriteStarted();
+                stored = group.offsetWriter().accept(
+                        commits.stream().map(c -> c.toBuilder().setCommitTimestampMs(now).build()).toList());
             }
-            return storeOffsets(group, stamped, sequence);
+            flushOffsets(group);
+            return stored;
         }
     }
 
@@ -247,32 +249,6 @@ public final class GroupCoordinator {
             throw new GroupException(ErrorCode.FENCED_MEMBER_EPOCH, "member " + member.memberId() + " committed with epoch "
                     + epoch + " but is at epoch " + member.memberEpoch());
         }
-    }
-
-    /** Stores accepted commits; the cache takes them only once stored. */
-    private CompletableFuture<Void> storeOffsets(ConsumerGroup group, List<OffsetCommit> stamped, long sequence) {
-        CompletableFuture<Void> result = new CompletableFuture<>();
-        call(() -> persistence.storeOffsets(group.groupId(), stamped)).whenComplete((ok, error) -> {
-            Runnable quiet;
-            synchronized (group) {
-                group.offsetWriteEnded();
-                if (error == null) {
-                    group.offsets().apply(sequence, stamped);
-                } else {
-                    forgetIfVacant(group);
-                }
-                quiet = group.takeQuietAction();
-            }
-            if (quiet != null) {
-                quiet.run();
-            }
-            if (error == null) {
-                result.complete(null);
-            } else {
-                result.completeExceptionally(unwrap(error));
-            }
-        });
-        return result;
     }
 
     /** Committed offsets; a partition without one reports offset -1; empty {@code partitions} = all committed. */
@@ -486,7 +462,7 @@ public final class GroupCoordinator {
         while (true) {
             ConsumerGroup group = groups.computeIfAbsent(request.getGroupId(),
                     id -> new ConsumerGroup(id, settings.defaultAssignor()));
-            long sequence;
+            CompletableFuture<Void> stored;
             synchronized (group) {
                 if (group.removed()) {
                     continue;
@@ -499,10 +475,10 @@ public final class GroupCoordinator {
                 } catch (GroupException e) {
                     return CompletableFuture.failedFuture(e);
                 }
-                sequence = group.offsets().nextSequence();
-                group.offsetWriteStarted();
+                stored = group.offsetWriter().accept(plan);
             }
-            return storeOffsets(group, plan, sequence).thenApply(ignored -> plan);
+            flushOffsets(group);
+            return stored.thenApply(ignored -> plan);
         }
     }
 
@@ -535,7 +511,7 @@ public final class GroupCoordinator {
 
     private void written(ConsumerGroup group, long version, Throwable error) {
         Throwable failure = error == null ? null : unwrap(error);
-        List<RecordWriter.Waiter> decided;
+        List<SerialWrites.Waiter> decided;
         Runnable quiet;
         synchronized (group) {
             decided = group.writer().endWrite(version, failure, clock.millis());
@@ -545,13 +521,58 @@ public final class GroupCoordinator {
             LOG.warnf("group '%s': storing its record failed (%s); %d replies fail, the next write retries",
                     group.groupId(), failure.toString(), decided.size());
         }
-        for (RecordWriter.Waiter waiter : decided) {
+        for (SerialWrites.Waiter waiter : decided) {
             waiter.stored(failure);
         }
         if (quiet != null) {
             quiet.run();
         }
         flush(group);
+    }
+
+    // ---- committed offsets: the group's write queue ----
+
+    /**
+     * Starts the group's next offset write when one is due (see {@link OffsetWriter}); call it
+     * outside the lock. Runs also for a group being deleted: the commits accepted before the
+     * deletion started are written first (the deletion waits for them).
+     */
+    private void flushOffsets(ConsumerGroup group) {
+        OffsetWriter.Write write;
+        synchronized (group) {
+            write = group.offsetWriter().beginWrite();
+        }
+        if (write != null) {
+            call(() -> persistence.storeOffsets(group.groupId(), write.offsets()))
+                    .whenComplete((ok, error) -> offsetsWritten(group, write, error));
+        }
+    }
+
+    /** The cache takes a write's offsets only once stored; every commit merged in it learns the outcome. */
+    private void offsetsWritten(ConsumerGroup group, OffsetWriter.Write write, Throwable error) {
+        Throwable failure = error == null ? null : unwrap(error);
+        List<SerialWrites.Waiter> decided;
+        Runnable quiet;
+        synchronized (group) {
+            decided = group.offsetWriter().endWrite(write);
+            if (failure == null) {
+                group.offsets().stored(write.offsets());
+            } else {
+                forgetIfVacant(group);
+            }
+            quiet = group.takeQuietAction();
+        }
+        if (failure != null) {
+            LOG.debugf("group '%s': storing %d offsets failed (%s); %d commits fail", group.groupId(),
+                    write.offsets().size(), failure.toString(), decided.size());
+        }
+        for (SerialWrites.Waiter waiter : decided) {
+            waiter.stored(failure);
+        }
+        if (quiet != null) {
+            quiet.run();
+        }
+        flushOffsets(group);
     }
 
     // ---- helpers ----

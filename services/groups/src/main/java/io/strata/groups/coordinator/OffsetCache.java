@@ -11,42 +11,28 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A group's committed offsets as stored: a commit enters only after its store completed. Commits
- * of the same partition may complete out of order, so each carries the sequence number it was
- * accepted with, and an older one never overwrites a newer. Not thread-safe: its group's lock covers it.
+ * A group's committed offsets as stored: a commit enters only after the write carrying it
+ * completed. The group's {@link OffsetWriter} stores one write at a time, in the order the commits
+ * were accepted, so each completed write replaces what it holds. Not thread-safe: its group's lock covers it.
  */
 final class OffsetCache {
 
-    private record Entry(OffsetCommit commit, long sequence) {
-    }
+    private final Map<TopicPartition, OffsetCommit> offsets = new HashMap<>();
 
-    private final Map<TopicPartition, Entry> offsets = new HashMap<>();
-    private long nextSequence = 1;
-
-    /** The sequence number for a commit being accepted now. */
-    long nextSequence() {
-        return nextSequence++;
-    }
-
-    /** A stored commit, accepted with {@code sequence}. */
-    void apply(long sequence, List<OffsetCommit> commits) {
+    /** A write completed: its offsets replace the partitions' earlier ones. */
+    void stored(List<OffsetCommit> commits) {
         for (OffsetCommit commit : commits) {
-            TopicPartition partition = new TopicPartition(commit.getTopic(), commit.getPartition());
-            Entry current = offsets.get(partition);
-            if (current == null || current.sequence() < sequence) {
-                offsets.put(partition, new Entry(commit, sequence));
-            }
+            offsets.put(new TopicPartition(commit.getTopic(), commit.getPartition()), commit);
         }
     }
 
-    /** Offsets read from the store (a take-over): older than any commit accepted from now on. */
+    /** Offsets read from the store (a take-over), into a fresh group. */
     void load(List<OffsetCommit> commits) {
-        apply(0, commits);
+        stored(commits);
     }
 
     Optional<OffsetCommit> get(TopicPartition partition) {
-        Entry entry = offsets.get(partition);
-        return entry == null ? Optional.empty() : Optional.of(entry.commit());
+        return Optional.ofNullable(offsets.get(partition));
     }
 
     Set<TopicPartition> partitions() {
@@ -59,7 +45,7 @@ final class OffsetCache {
         partitions.sort(null);
         List<OffsetCommit> all = new ArrayList<>(partitions.size());
         for (TopicPartition partition : partitions) {
-            all.add(offsets.get(partition).commit());
+            all.add(offsets.get(partition));
         }
         return all;
     }

@@ -1,7 +1,5 @@
 package io.strata.groups.coordinator;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -10,7 +8,8 @@ import java.util.concurrent.CompletableFuture;
  * {@code putRecord} outside the group's lock). Every change of the group raises {@link #version};
  * a reply that shows the group's state waits until a write carrying that version (or a newer one)
  * is stored. At most one write is in flight; changes made meanwhile wait for the next write, which
- * is built when it starts and so carries the newest record.
+ * is built when it starts and so carries the newest record ({@link SerialWrites} keeps the writes
+ * and the waiters; this class adds what a record needs: the stored version and the retry).
  *
  * <p>A failed write fails the replies it carried, with its cause; the in-memory state stays as it
  * is (it is what the members were or will be told next), and the group stays dirty: the next write
@@ -22,20 +21,10 @@ final class RecordWriter {
     /** How long after a failed write an idle group waits before {@code tick()} retries it. */
     static final long RETRY_BACKOFF_MS = 1000;
 
-    /** A reply waiting for {@code version} to be stored; told the write's outcome (null = stored). */
-    interface Waiter {
-        void stored(Throwable failure);
-    }
-
-    private record Pending(long version, Waiter waiter) {
-    }
-
+    private final SerialWrites writes = new SerialWrites();
     private long version;
     private long storedVersion;
-    /** The version being written, or -1. */
-    private long inFlight = -1;
     private long lastFailureMs = -1;
-    private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
 
     /** The group changed: the stored record is behind. */
     void changed() {
@@ -47,7 +36,7 @@ final class RecordWriter {
     }
 
     boolean idle() {
-        return inFlight < 0 && waiting.isEmpty();
+        return writes.idle();
     }
 
     /** A reply showing the current state: completed now when that is stored, else once a write carrying it is. */
@@ -56,13 +45,13 @@ final class RecordWriter {
             return CompletableFuture.completedFuture(reply);
         }
         CompletableFuture<T> future = new CompletableFuture<>();
-        waiting.add(new Pending(version, failure -> {
+        writes.await(version, failure -> {
             if (failure == null) {
                 future.complete(reply);
             } else {
                 future.completeExceptionally(failure);
             }
-        }));
+        });
         return future;
     }
 
@@ -72,29 +61,24 @@ final class RecordWriter {
      * builds the record under the same lock), or -1.
      */
     long beginWrite(long nowMs) {
-        if (inFlight >= 0 || clean()) {
+        if (writes.writing() || clean()) {
             return -1;
         }
-        if (waiting.isEmpty() && lastFailureMs >= 0 && nowMs < lastFailureMs + RETRY_BACKOFF_MS) {
+        if (!writes.hasWaiters() && lastFailureMs >= 0 && nowMs < lastFailureMs + RETRY_BACKOFF_MS) {
             return -1;
         }
-        inFlight = version;
-        return inFlight;
+        writes.begin(version);
+        return version;
     }
 
     /** The write of {@code written} ended; returns the replies it decides, to be told outside the lock. */
-    List<Waiter> endWrite(long written, Throwable failure, long nowMs) {
-        inFlight = -1;
+    List<SerialWrites.Waiter> endWrite(long written, Throwable failure, long nowMs) {
         if (failure == null) {
             storedVersion = Math.max(storedVersion, written);
             lastFailureMs = -1;
         } else {
             lastFailureMs = nowMs;
         }
-        List<Waiter> decided = new ArrayList<>();
-        while (!waiting.isEmpty() && waiting.peek().version() <= written) {
-            decided.add(waiting.poll().waiter());
-        }
-        return decided;
+        return writes.end(written);
     }
 }

@@ -150,11 +150,6 @@ public final class CoordinationGroupPersistence implements GroupPersistence {
     }
 
     /**
-     * UNAVAILABLE without a reason (the instance unreachable) and METADATA_UNAVAILABLE (it cannot
-     * reach its store). Not a passed deadline: that write may still be applied later, after a newer
-     * one of the same group, so the coordinator hears of the failure instead.
-     */
-    /**
      * Unreachable coordination, a lost answer (deadline) or a cancelled call may pass: every write
      * here puts whole values under the term's fence, so repeating one that did land is harmless.
      */

@@ -121,18 +121,6 @@ class OffsetsTest {
     }
 
     @Test
-    void commitsCompletingOutOfOrderKeepTheNewest() {
-        f.persistence.manualStores = true;
-        CompletableFuture<Void> older = f.coordinator.commitOffsets(request("", -1, commit("t", 0, 10)));
-        CompletableFuture<Void> newer = f.coordinator.commitOffsets(request("", -1, commit("t", 0, 20)));
-        f.persistence.stores().get(1).future().complete(null);
-        f.persistence.stores().get(0).future().complete(null);
-        await(older);
-        await(newer);
-        assertThat(committed(0)).isEqualTo(20);
-    }
-
-    @Test
     void anUnknownGroupHasNoOffsets() {
         assertThat(f.coordinator.fetchOffsets("other", List.of(new TopicPartition("t", 0), new TopicPartition("t", 3))))
                 .extracting(OffsetCommit::getOffset).containsExactly(-1L, -1L);
