@@ -44,7 +44,7 @@ import java.util.function.ToLongFunction;
  * <p>Background tasks, on one scheduler thread: fsync of rolled segments (submitted by the logs),
  * a rewrite of a dir's recovery-point checkpoint whenever a log's recovery point advanced
  * (coalesced: at most one pending per dir), retention every 30 s, the {@code flush.ms} check
- * every 100 ms, a checkpoint of all recovery points and high watermarks every 60 s, and the
+ * every 100 ms, a checkpoint of all recovery points and high watermarks every 5 s, and the
  * removal of idle producers' state every 10 minutes. A truncation rewrites its dir's checkpoints
  * on the truncating thread. Thread-safe.
  */
@@ -52,7 +52,8 @@ public final class LogManager implements AutoCloseable {
 
     static final long RETENTION_CHECK_INTERVAL_MS = 30_000;
     static final long FLUSH_CHECK_INTERVAL_MS = 100;
-    static final long CHECKPOINT_INTERVAL_MS = 60_000;
+    /** Kafka's {@code replica.high.watermark.checkpoint.interval.ms}: a restarted leader's HW is at most 5 s old. */
+    static final long CHECKPOINT_INTERVAL_MS = 5_000;
     /** Kafka's default {@code producer.id.expiration.check.interval.ms}. */
     static final long PRODUCER_EXPIRATION_CHECK_INTERVAL_MS = 600_000;
     /** Kafka's default {@code producer.id.expiration.ms}: one day. */
