@@ -13,10 +13,17 @@ import net.jpountz.lz4.LZ4Factory;
  * <p>Records are encoded as they are appended into one growable heap buffer behind a reserved
  * 61-byte header, so an append allocates nothing once the buffer is large enough (header keys
  * that are not ASCII are the exception: they are encoded to a temporary array).
- * {@link #build()} fills in the header, compresses the records section when asked, and writes
- * the CRC. The batch carries base offset 0 and leader epoch -1; the leader stamps both.
+ * {@link #closeRecords()} ends the records and compresses the records section when asked;
+ * {@link #build()} (closing the records first if needed) fills in the header and writes the CRC.
+ * The compressed section depends on the records alone, and the fields still open after
+ * {@code closeRecords} (producer id, epoch, base sequence) lie in the header, outside it; so a
+ * batch is byte for byte the same whether its records were closed early or by {@code build}.
+ * A producer closes the records on the thread that fills the batch and builds on its sender,
+ * which is then left with the header and the CRC. The batch carries base offset 0 and leader
+ * epoch -1; the leader stamps both.
  *
- * <p>Not thread-safe: one producer thread fills a builder, then builds it once.
+ * <p>Not thread-safe: one thread at a time fills, closes and builds a builder (a producer hands
+ * it over under a lock), and builds it once.
  */
 public final class RecordBatchBuilder {
 
@@ -33,6 +40,8 @@ public final class RecordBatchBuilder {
     private int recordCount;
     private long baseTimestamp;
     private long maxTimestamp;
+    /** The uncompressed size, header included, once the records are closed; -1 before. */
+    private int closedUncompressedSize = -1;
     private boolean built;
 
     /**
@@ -70,6 +79,9 @@ public final class RecordBatchBuilder {
      */
     public void append(long timestampMs, byte[] key, byte[] value, List<RecordHeader> headers) {
         checkNotBuilt();
+        if (closedUncompressedSize >= 0) {
+            throw new IllegalStateException("the records of this batch are closed");
+        }
         if (recordCount == Integer.MAX_VALUE) {
             throw new IllegalStateException("a batch holds at most " + Integer.MAX_VALUE + " records");
         }
@@ -141,12 +153,48 @@ public final class RecordBatchBuilder {
 
     /** Uncompressed size so far, header included: what {@code batch.size} is compared with. */
     public int estimatedSizeInBytes() {
-        return buffer.position();
+        return closedUncompressedSize >= 0 ? closedUncompressedSize : buffer.position();
     }
 
     /**
-     * Completes the batch. The returned buffer holds exactly one batch between position 0 and
-     * its limit (its capacity may be larger); the builder cannot be used afterwards.
+     * The size of the batch {@link #build()} returns: exact once the records are closed or when
+     * the batch is not compressed; before that, for a compressed batch, its uncompressed size,
+     * which LZ4 output exceeds by a few bytes at most (incompressible records).
+     */
+    public int expectedSizeInBytes() {
+        return buffer.position();
+    }
+
+    /** Whether {@link #closeRecords()} ran: no record may be appended any more. */
+    public boolean recordsClosed() {
+        return closedUncompressedSize >= 0;
+    }
+
+    /**
+     * Ends the records: no record may be appended afterwards, and a compressed batch's records
+     * section is compressed now, so that {@link #build()} only writes the header and the CRC. The
+     * compressed buffer replaces the uncompressed one. {@link #producer} may still be called.
+     * Does nothing when the records are closed already.
+     *
+     * @throws IllegalStateException if build was already called
+     */
+    public void closeRecords() {
+        checkNotBuilt();
+        if (closedUncompressedSize >= 0) {
+            return;
+        }
+        int uncompressedSize = buffer.position();
+        buffer = switch (compression) {
+            case NONE -> buffer;
+            case LZ4 -> compressLz4();
+        };
+        closedUncompressedSize = uncompressedSize;
+    }
+
+    /**
+     * Completes the batch, closing its records first if {@link #closeRecords()} was not called.
+     * The returned buffer holds exactly one batch between position 0 and its limit (its capacity
+     * may be larger); the builder cannot be used afterwards.
      *
      * @throws IllegalStateException if no record was appended or build was already called
      */
@@ -155,11 +203,9 @@ public final class RecordBatchBuilder {
         if (recordCount == 0) {
             throw new IllegalStateException("cannot build a batch without records");
         }
+        closeRecords();
         built = true;
-        ByteBuffer batch = switch (compression) {
-            case NONE -> buffer;
-            case LZ4 -> compressLz4();
-        };
+        ByteBuffer batch = buffer;
         int size = batch.position();
         writeHeader(batch, size);
         RecordBatch.writeCrc(batch, 0);

@@ -139,4 +139,66 @@ class RecordBatchBuilderTest {
         builder.append(1L, null, null, null);
         assertThat(RecordBatch.lastSequence(builder.build(), 0)).isEqualTo(RecordBatch.NO_SEQUENCE);
     }
+
+    /** Appends the same records to a builder: letters (compressible), random bytes (not), headers, nulls. */
+    private static RecordBatchBuilder filled(Compression compression, long seed) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        RecordBatchBuilder builder = new RecordBatchBuilder(compression, 1024);
+        for (int i = 0; i < 600; i++) {
+            byte[] value = new byte[random.nextInt(200)];
+            for (int j = 0; j < value.length; j++) {
+                value[j] = (byte) (i % 2 == 0 ? 'A' + random.nextInt(26) : random.nextInt(256));
+            }
+            byte[] key = i % 7 == 0 ? null : ("key-" + i).getBytes(StandardCharsets.UTF_8);
+            List<RecordHeader> headers = i % 5 == 0 ? List.of(new RecordHeader("h-" + i, value.length > 3 ? null : value)) : null;
+            builder.append(1_700_000_000_000L + random.nextInt(1000), key, i % 11 == 0 ? null : value, headers);
+        }
+        return builder;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void aBatchWhoseRecordsWereClosedEarlyIsByteForByteTheSame(Compression compression) {
+        for (long seed = 0; seed < 5; seed++) {
+            RecordBatchBuilder atBuild = filled(compression, seed).producer(42L, (short) 7, 1000);
+            RecordBatchBuilder early = filled(compression, seed);
+            early.closeRecords();
+            // The producer fields are stamped after the records were closed (as the sender does).
+            early.producer(42L, (short) 7, 1000);
+
+            ByteBuffer expected = atBuild.build();
+            ByteBuffer actual = early.build();
+
+            assertThat(actual).isEqualTo(expected);
+            assertThat(RecordBatch.isCrcValid(actual, 0)).isTrue();
+            assertThat(RecordBatch.compression(actual, 0)).isEqualTo(compression);
+            assertThat(RecordBatches.decode(actual)).hasSize(600);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void closingTheRecordsEndsAppendsAndGivesTheBuiltSize(Compression compression) {
+        RecordBatchBuilder builder = new RecordBatchBuilder(compression, 0);
+        builder.append(1L, null, new byte[1000], null);
+        int uncompressed = builder.estimatedSizeInBytes();
+        assertThat(builder.expectedSizeInBytes()).isEqualTo(uncompressed);
+        assertThat(builder.recordsClosed()).isFalse();
+
+        builder.closeRecords();
+        builder.closeRecords(); // a second call does nothing
+
+        assertThat(builder.recordsClosed()).isTrue();
+        assertThat(builder.estimatedSizeInBytes()).isEqualTo(uncompressed);
+        assertThatThrownBy(() -> builder.append(2L, null, null, null))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
+        int expectedSize = builder.expectedSizeInBytes();
+        if (compression == Compression.LZ4) {
+            assertThat(expectedSize).isLessThan(200); // 1000 zero bytes compress well
+        }
+        ByteBuffer batch = builder.build();
+        assertThat(batch.limit()).isEqualTo(expectedSize);
+        assertThatThrownBy(builder::closeRecords).isInstanceOf(IllegalStateException.class);
+    }
 }

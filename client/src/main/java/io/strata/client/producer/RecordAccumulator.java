@@ -34,7 +34,9 @@ import java.util.function.Predicate;
  * its records {@link ProducerBatch#RECORD_OBJECTS_BYTES} for its future and bookkeeping, so what
  * the queued and in-flight batches hold stays within {@code buffer.memory}.
  *
- * <p>Thread-safe: each queue is guarded by its own monitor; memory is reserved outside it.
+ * <p>Thread-safe: each queue is guarded by its own monitor; memory is reserved outside it. The
+ * append that finds a batch full compresses it under that monitor, on the sending thread (see
+ * {@link ProducerBatch#tryAppend}), so that draining leaves the sender only the header and CRC.
  */
 final class RecordAccumulator {
 

@@ -97,6 +97,22 @@ class RecordAccumulatorTest {
     }
 
     @Test
+    void fullCompressedBatchesCountWithTheirCompressedSizeInARequest() {
+        RecordAccumulator acc = new RecordAccumulator(4096, Compression.LZ4, LINGER_MS, 120_000, pool, clock);
+        for (int i = 0; i < 200; i++) { // 36 records of 100 zero bytes fill a batch: five full ones, an open sixth
+            append(acc, TP, 100);
+        }
+        // Uncompressed, one full batch nearly fills a request of 4 KiB; compressed (by the appends
+        // that found them full) they are a small part of that, so all five full ones go together.
+        List<ProducerBatch> drained = acc.drain(TP, clock.millis(), 4096, Integer.MAX_VALUE, true,
+                RecordAccumulator.NOTHING_TO_STAMP);
+        assertThat(drained).hasSize(5);
+        assertThat(drained).allSatisfy(b -> assertThat(b.recordCount()).isEqualTo(36));
+        assertThat(RecordBatches.decode(concat(drained))).hasSize(180);
+        assertThat(acc.hasQueued()).isTrue();
+    }
+
+    @Test
     void abortOnNewBatchReportsAMissingOpenBatchWithoutAppending() {
         RecordAccumulator acc = accumulator(65536);
         RecordAccumulator.AppendResult aborted = acc.append(TP, 1L, null, new byte[1], List.of(), true, 0);
