@@ -8,8 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Consumer;
 import net.jpountz.lz4.LZ4Exception;
-import net.jpountz.lz4.LZ4Factory;
-import net.jpountz.lz4.LZ4SafeDecompressor;
 
 /**
  * Walks a sequence of batches and every record in them, checking everything
@@ -30,7 +28,6 @@ final class BatchReader {
     private static final int MIN_BATCH_LENGTH = HEADER_SIZE - LOG_OVERHEAD;
     // Attribute bits Strata understands: compression (0-2) and timestamp type (3).
     private static final int KNOWN_ATTRIBUTES = RecordBatch.COMPRESSION_MASK | RecordBatch.TIMESTAMP_TYPE_MASK;
-    private static final LZ4SafeDecompressor LZ4_DECOMPRESSOR = LZ4Factory.fastestInstance().safeDecompressor();
 
     private final boolean strict;
     private final int maxRecordBytes;
@@ -182,7 +179,7 @@ final class BatchReader {
         ByteBuffer section = ByteBuffer.wrap(out);
         int actual;
         try {
-            actual = LZ4_DECOMPRESSOR.decompress(view, sectionStart + Integer.BYTES, compressedSize,
+            actual = Lz4.DECOMPRESSOR.decompress(view, sectionStart + Integer.BYTES, compressedSize,
                     section, 0, uncompressedSize);
         } catch (LZ4Exception e) {
             throw new InvalidBatchException(where() + ": LZ4 block of " + compressedSize

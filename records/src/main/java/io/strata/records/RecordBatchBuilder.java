@@ -3,8 +3,6 @@ package io.strata.records;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import net.jpountz.lz4.LZ4Compressor;
-import net.jpountz.lz4.LZ4Factory;
 
 /**
  * Builds one record batch (layout in {@link RecordBatch}, record encoding in
@@ -27,8 +25,6 @@ import net.jpountz.lz4.LZ4Factory;
  */
 public final class RecordBatchBuilder {
 
-    // LZ4 compressors are stateless and thread-safe; one serves every builder.
-    private static final LZ4Compressor LZ4_COMPRESSOR = LZ4Factory.fastestInstance().fastCompressor();
     // Leave room below Integer.MAX_VALUE: some JVMs cannot allocate arrays of exactly that size.
     private static final int MAX_BUFFER_SIZE = Integer.MAX_VALUE - 16;
 
@@ -218,12 +214,12 @@ public final class RecordBatchBuilder {
     private ByteBuffer compressLz4() {
         int uncompressedSize = buffer.position() - RecordBatch.HEADER_SIZE;
         int sectionStart = RecordBatch.HEADER_SIZE + Integer.BYTES;
-        long capacity = (long) sectionStart + LZ4_COMPRESSOR.maxCompressedLength(uncompressedSize);
+        long capacity = (long) sectionStart + Lz4.COMPRESSOR.maxCompressedLength(uncompressedSize);
         if (capacity > MAX_BUFFER_SIZE) {
             throw new IllegalArgumentException("batch of " + uncompressedSize + " bytes is too large to compress");
         }
         byte[] out = new byte[(int) capacity];
-        int compressedSize = LZ4_COMPRESSOR.compress(buffer.array(), RecordBatch.HEADER_SIZE, uncompressedSize,
+        int compressedSize = Lz4.COMPRESSOR.compress(buffer.array(), RecordBatch.HEADER_SIZE, uncompressedSize,
                 out, sectionStart, out.length - sectionStart);
         ByteBuffer batch = ByteBuffer.wrap(out);
         batch.putInt(RecordBatch.HEADER_SIZE, uncompressedSize);
