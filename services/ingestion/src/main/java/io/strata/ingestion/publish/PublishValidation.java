@@ -28,16 +28,21 @@ public final class PublishValidation {
             throw StrataError.exception(ErrorCode.INVALID_REQUEST, "a Publish request carries at most " + maxRecords
                     + " records (strata.ingestion.max.request.records), got " + n + ": split it");
         }
+        String validTopic = null; // records of a request usually share their topic: it is checked once
         for (int i = 0; i < n; i++) {
-            validate(i, request.getRecords(i));
+            PublishRecord r = request.getRecords(i);
+            if (!r.getTopic().equals(validTopic)) {
+                String topicError = TopicNames.validate(r.getTopic());
+                if (topicError != null) {
+                    throw StrataError.exception(ErrorCode.INVALID_TOPIC, "record " + i + ": " + topicError);
+                }
+                validTopic = r.getTopic();
+            }
+            validate(i, r);
         }
     }
 
     private static void validate(int index, PublishRecord r) {
-        String topicError = TopicNames.validate(r.getTopic());
-        if (topicError != null) {
-            throw StrataError.exception(ErrorCode.INVALID_TOPIC, "record " + index + ": " + topicError);
-        }
         if (r.hasPartition() && r.getPartition() < 0) {
             throw StrataError.exception(ErrorCode.INVALID_REQUEST, "record " + index + ": partition must be >= 0, got "
                     + r.getPartition());
