@@ -3,7 +3,6 @@ package io.strata.tests;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.grpc.ManagedChannel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -76,7 +75,6 @@ class GroupsFaultIT {
     private Path work;
     private Path sink;
     private LocalClusterDir cluster;
-    private ManagedChannel coordination;
     private ProducerDoor door;
     private final Timeline timeline = new Timeline();
     private final Map<String, Member> members = new LinkedHashMap<>();
@@ -90,7 +88,6 @@ class GroupsFaultIT {
         cluster = new LocalClusterDir(work.resolve("cluster"));
         Cli.Result up = cluster.cluster("up");
         assertThat(up.exitCode()).as(up.stderr()).isZero();
-        coordination = cluster.coordinationChannel();
         Cli.Result created = strata("topic", "create", TOPIC, "--partitions", Integer.toString(PARTITIONS),
                 "--replication-factor", "3");
         assertThat(created.exitCode()).as(created.stderr()).isZero();
@@ -110,9 +107,6 @@ class GroupsFaultIT {
         }
         for (Member m : members.values()) {
             m.process.destroyForcibly();
-        }
-        if (coordination != null) {
-            coordination.shutdownNow();
         }
         if (cluster != null) {
             cluster.close();
@@ -240,7 +234,7 @@ class GroupsFaultIT {
     @Test
     @Order(4)
     void theStandbyGroupsProcessTakesOverFromAKilledActiveOneWithoutTheMembersNoticing() throws Exception {
-        int active = cluster.electionLeader(coordination, "groups", "groups")
+        int active = cluster.electionLeader("groups", "groups")
                 .orElseThrow(() -> new AssertionError("no active groups process"));
         int standby = 3 - active;
         DescribedGroup before = DescribedGroup.of(cluster.bootstrap(), GROUP);
@@ -253,7 +247,7 @@ class GroupsFaultIT {
                 .until(() -> !cluster.alive("groups", active));
         await("groups-" + standby + " is active").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
                 .ignoreExceptions().untilAsserted(() ->
-                        assertThat(cluster.electionLeader(coordination, "groups", "groups")).hasValue(standby));
+                        assertThat(cluster.electionLeader("groups", "groups")).hasValue(standby));
         mark(String.format("groups-%d is active, %.1f s after the kill", standby,
                 (System.currentTimeMillis() - killedAt) / 1e3));
 
@@ -307,7 +301,7 @@ class GroupsFaultIT {
         Cli.Result start = cluster.cluster("start", "groups-" + active);
         assertThat(start.exitCode()).as(start.stderr()).isZero();
         mark("cluster start groups-" + active + " returned");
-        assertThat(cluster.electionLeader(coordination, "groups", "groups")).as("the active groups process")
+        assertThat(cluster.electionLeader("groups", "groups")).as("the active groups process")
                 .hasValue(standby);
         assertThat(sinkProblems()).as("the sink").isEmpty();
     }

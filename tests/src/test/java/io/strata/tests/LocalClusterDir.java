@@ -29,6 +29,7 @@ final class LocalClusterDir implements AutoCloseable {
 
     private final Path dir;
     private final Map<String, String> env;
+    private ManagedChannel coordination;
 
     LocalClusterDir(Path dir) {
         this(dir, Map.of());
@@ -87,12 +88,18 @@ final class LocalClusterDir implements AutoCloseable {
         return Path.of(process(role, id).get("dataDir").asText());
     }
 
-    /** A plaintext gRPC channel to the first coordination instance of {@link #bootstrap()}; the caller shuts it down. */
-    ManagedChannel coordinationChannel() {
-        String first = bootstrap().split(",")[0];
-        int colon = first.lastIndexOf(':');
-        return NettyChannelBuilder.forAddress(first.substring(0, colon), Integer.parseInt(first.substring(colon + 1)))
-                .usePlaintext().build();
+    /**
+     * A plaintext gRPC channel to the first coordination instance of {@link #bootstrap()}, opened
+     * on first use (after {@code cluster up}) and shut down by {@link #close()}.
+     */
+    synchronized ManagedChannel coordinationChannel() {
+        if (coordination == null) {
+            String first = bootstrap().split(",")[0];
+            int colon = first.lastIndexOf(':');
+            coordination = NettyChannelBuilder.forAddress(first.substring(0, colon),
+                    Integer.parseInt(first.substring(colon + 1))).usePlaintext().build();
+        }
+        return coordination;
     }
 
     /**
@@ -101,10 +108,10 @@ final class LocalClusterDir implements AutoCloseable {
      * leader by its candidate id, the instance's advertised host:port, matched here against the
      * gRPC ports in cluster.json. Empty while nobody leads.
      */
-    OptionalInt electionLeader(ManagedChannel coordination, String election, String role) throws Exception {
+    OptionalInt electionLeader(String election, String role) throws Exception {
         String leaderId;
         try (Context.CancellableContext observing = Context.current().withCancellation()) {
-            leaderId = observing.call(() -> CoordinationGrpc.newBlockingStub(coordination)
+            leaderId = observing.call(() -> CoordinationGrpc.newBlockingStub(coordinationChannel())
                     .withDeadlineAfter(5, TimeUnit.SECONDS)
                     .observe(ObserveRequest.newBuilder().setElection(election).build()).next().getLeaderId());
         }
@@ -149,9 +156,17 @@ final class LocalClusterDir implements AutoCloseable {
         }
     }
 
-    /** {@code cluster down}; if that fails, SIGKILL whatever cluster.json names, so no test leaves processes behind. */
+    /**
+     * Shuts the coordination channel down, then {@code cluster down}; if that fails, SIGKILL
+     * whatever cluster.json names, so no test leaves processes behind.
+     */
     @Override
     public void close() throws Exception {
+        synchronized (this) {
+            if (coordination != null) {
+                coordination.shutdownNow();
+            }
+        }
         Cli.Result r = cluster("down");
         if (r.exitCode() != 0 && dir.resolve("cluster.json").toFile().exists()) {
             for (JsonNode p : manifest().get("processes")) {

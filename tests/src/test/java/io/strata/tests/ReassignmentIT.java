@@ -2,21 +2,8 @@ package io.strata.tests;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.protobuf.ByteString;
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.strata.proto.StrataError;
-import io.strata.proto.v1.Acks;
-import io.strata.proto.v1.CoordinationGrpc;
 import io.strata.proto.v1.ErrorCode;
-import io.strata.proto.v1.MetadataRequest;
 import io.strata.proto.v1.PartitionState;
-import io.strata.proto.v1.ProduceRequest;
-import io.strata.proto.v1.StorageGrpc;
-import io.strata.proto.v1.TopicMetadata;
-import io.strata.records.Compression;
-import io.strata.records.RecordBatchBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,7 +16,6 @@ import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -96,7 +82,7 @@ class ReassignmentIT {
 
     private Path work;
     private LocalClusterDir cluster;
-    private ManagedChannel coordination;
+    private CoordinationMetadata metadata;
     private TopicTraffic traffic;
 
     @BeforeAll
@@ -108,24 +94,12 @@ class ReassignmentIT {
                 "1", "--groups-nodes", "0", "--ingestion-nodes", "0", "--session-timeout-ms",
                 Long.toString(SESSION.toMillis()));
         assertThat(up.exitCode()).as(up.stderr()).isZero();
-        coordination = cluster.coordinationChannel();
-        await(STORAGE_NODES + " live storage nodes").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
-                .ignoreExceptions().untilAsserted(() -> assertThat(CoordinationGrpc.newBlockingStub(coordination)
-                        .withDeadlineAfter(5, TimeUnit.SECONDS).getMetadata(MetadataRequest.getDefaultInstance())
-                        .getNodesList()).hasSize(STORAGE_NODES));
+        metadata = new CoordinationMetadata(cluster.coordinationChannel());
+        metadata.awaitLiveStorageNodes(STORAGE_NODES);
         Cli.Result created = strata("topic", "create", TOPIC, "--partitions", Integer.toString(PARTITIONS),
                 "--replication-factor", "3", "--config", "min.insync.replicas=2");
         assertThat(created.exitCode()).as(created.stderr()).isZero();
-        await(TOPIC + " has a leader and a full ISR in every partition").atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(250)).ignoreExceptions().untilAsserted(() -> {
-                    Map<Integer, PartitionState> states = states();
-                    assertThat(states).hasSize(PARTITIONS);
-                    for (PartitionState s : states.values()) {
-                        assertThat(s.getReplicasCount()).as(s.toString()).isEqualTo(3);
-                        assertThat(s.getLeader()).as(s.toString()).isNotNegative();
-                        assertThat(s.getIsrCount()).as(s.toString()).isEqualTo(3);
-                    }
-                });
+        metadata.awaitLeaderAndFullIsr(TOPIC, PARTITIONS, 3);
         assertThat(describe().get("overrides").get("min.insync.replicas").asText()).isEqualTo("2");
     }
 
@@ -142,9 +116,6 @@ class ReassignmentIT {
     void down() throws Exception {
         if (traffic != null) {
             traffic.kill();
-        }
-        if (coordination != null) {
-            coordination.shutdownNow();
         }
         if (cluster != null) {
             cluster.close();
@@ -253,7 +224,7 @@ class ReassignmentIT {
                 .map(PartitionState::getPartition).collect(Collectors.toCollection(TreeSet::new));
         Map<String, Integer> killedAt = traffic.mark("cluster kill " + newLeader + " (leads " + led + ")");
         cli("kill", Integer.toString(newLeader));
-        awaitNewLeaders(led, newLeader, beforeKill);
+        metadata.awaitNewLeaders(TOPIC, led, newLeader, beforeKill, FAILOVER);
         traffic.mark("partitions " + led + " have new leaders: " + leaders());
         traffic.awaitAcksInEveryPartitionAfter(killedAt, RESUME);
         traffic.mark("acknowledged in every partition again");
@@ -261,7 +232,7 @@ class ReassignmentIT {
         traffic.mark("cluster start " + newLeader + " returned");
         Set<Integer> hosted = states().values().stream().filter(s -> s.getReplicasList().contains(newLeader))
                 .map(PartitionState::getPartition).collect(Collectors.toCollection(TreeSet::new));
-        awaitInIsr(newLeader, hosted);
+        metadata.awaitInIsr(TOPIC, newLeader, hosted, REJOIN);
         traffic.mark("node " + newLeader + " in the ISR of partitions " + hosted);
 
         traffic.finishAndCheck();
@@ -326,26 +297,13 @@ class ReassignmentIT {
     }
 
     /**
-     * The partition's new leader serves, read with {@code consume --partition P --offset 0}, every
-     * record acknowledged in it so far at its offset, including those written before it was a
-     * replica. Waits a little: a new leader's high watermark moves once its followers fetched from it.
+     * The partition's new leader serves every record acknowledged in it so far at its offset,
+     * including those written before it was a replica.
      */
     private void assertNewLeaderServesEveryAcknowledgedRecord(int partition, int leader) throws Exception {
         List<ProducerDoor.Ack> acknowledged = traffic.acksOf(partition);
         assertThat(acknowledged).as("acknowledged records of partition %d", partition).isNotEmpty();
-        await("node " + leader + " serves every record acknowledged in partition " + partition)
-                .atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-                    HistoryChecker.Log log = consumePartition(partition, acknowledged.getLast().offset() + 1);
-                    List<String> missing = new ArrayList<>();
-                    for (ProducerDoor.Ack a : acknowledged) {
-                        JsonNode r = log.at(partition, a.offset());
-                        if (r == null || !r.get("value").asText().equals(a.value())) {
-                            missing.add(a.value() + "@" + a.offset() + (r == null ? " (none)" : " (" + r.get("value").asText() + ")"));
-                        }
-                    }
-                    assertThat(missing).as("acknowledged records of partition %d that its leader does not serve at their "
-                            + "offsets (log ends at %s)", partition, log.endOffsets()).isEmpty();
-                });
+        traffic.awaitLeaderServes(partition, leader, acknowledged, Duration.ofSeconds(20));
         traffic.mark("node " + leader + " serves all " + acknowledged.size() + " records acknowledged in partition "
                 + partition + " so far");
     }
@@ -358,7 +316,8 @@ class ReassignmentIT {
     private void awaitNoLongerHosted(int node, int partition) {
         await("node " + node + " no longer hosts partition " + partition).atMost(DROP).pollInterval(Duration.ofMillis(500))
                 .untilAsserted(() -> {
-                    Probe p = produceTo(node, partition, "removed-replica-probe-" + node + "-" + partition);
+                    ProduceProbe p = ProduceProbe.send(cluster, node, TOPIC, partition, "removed-replica-probe",
+                            "removed-replica-probe-" + node + "-" + partition);
                     assertThat(p.acknowledged()).as(p.toString()).isFalse();
                     assertThat(p.reason()).as(p.toString()).isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
                     assertThat(copiesOf(node, partition)).as("partition %d's directories on node %d", partition, node).isEmpty();
@@ -386,34 +345,6 @@ class ReassignmentIT {
         List<Integer> spare = IntStream.rangeClosed(1, STORAGE_NODES).boxed().filter(n -> !replicas.contains(n)).toList();
         assertThat(spare).as("storage nodes not in %s", replicas).hasSize(1);
         return spare.getFirst();
-    }
-
-    // ---------------------------------------------------------------------------------------------
-    // Waiting for the cluster after a kill
-
-    /** Waits until each of {@code partitions} has a leader other than {@code dead} with a higher leader epoch than in {@code before}. */
-    private void awaitNewLeaders(Set<Integer> partitions, int dead, Map<Integer, PartitionState> before) {
-        await("new leaders of partitions " + partitions + " (node " + dead + " is gone)").atMost(FAILOVER)
-                .pollInterval(Duration.ofMillis(250)).ignoreExceptions().untilAsserted(() -> {
-                    Map<Integer, PartitionState> now = states();
-                    for (int p : partitions) {
-                        PartitionState s = now.get(p);
-                        assertThat(s.getLeader()).as("leader of partition %d: %s", p, s).isNotIn(-1, dead);
-                        assertThat(s.getLeaderEpoch()).as("leader epoch of partition %d: %s", p, s)
-                                .isGreaterThan(before.get(p).getLeaderEpoch());
-                    }
-                });
-    }
-
-    /** Waits until {@code node} is in the ISR of each of {@code partitions}. */
-    private void awaitInIsr(int node, Set<Integer> partitions) {
-        await("node " + node + " in the ISR of partitions " + partitions).atMost(REJOIN).pollInterval(Duration.ofMillis(500))
-                .ignoreExceptions().untilAsserted(() -> {
-                    Map<Integer, PartitionState> now = states();
-                    for (int p : partitions) {
-                        assertThat(now.get(p).getIsrList()).as("ISR of partition %d: %s", p, now.get(p)).contains(node);
-                    }
-                });
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -450,18 +381,6 @@ class ReassignmentIT {
         return partitions;
     }
 
-
-    /**
-     * The first {@code records} records of a partition, read from its leader (fewer when 3 s pass
-     * without a record: the partition is being written, so it never goes idle by itself).
-     */
-    private HistoryChecker.Log consumePartition(int partition, long records) throws Exception {
-        Cli.Result r = strata("consume", TOPIC, "--partition", Integer.toString(partition), "--offset", "0",
-                "--max-messages", Long.toString(records), "--output", "json", "--timeout-ms", "3000");
-        assertThat(r.exitCode()).as(r.stderr()).isZero();
-        return HistoryChecker.Log.parse(r.stdoutLines());
-    }
-
     private static List<Integer> ints(JsonNode array) {
         List<Integer> ints = new ArrayList<>();
         array.forEach(n -> ints.add(n.asInt()));
@@ -474,17 +393,11 @@ class ReassignmentIT {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // ... and through gRPC: partition epochs, a node's own answers
+    // ... and through coordination's metadata: partition epochs
 
     /** Partition → state, as coordination stores it (with the epochs describe does not show). */
     private Map<Integer, PartitionState> states() {
-        TopicMetadata t = CoordinationGrpc.newBlockingStub(coordination).withDeadlineAfter(5, TimeUnit.SECONDS)
-                .getMetadata(MetadataRequest.newBuilder().addTopics(TOPIC).build()).getTopicsList().stream()
-                .filter(m -> m.getName().equals(TOPIC)).findFirst()
-                .orElseThrow(() -> new AssertionError("no metadata of topic " + TOPIC));
-        Map<Integer, PartitionState> states = new TreeMap<>();
-        t.getPartitionsList().forEach(s -> states.put(s.getPartition(), s));
-        return states;
+        return metadata.states(TOPIC);
     }
 
     /** Partition → leader, for the timeline. */
@@ -492,36 +405,5 @@ class ReassignmentIT {
         Map<Integer, Integer> leaders = new TreeMap<>();
         states().forEach((p, s) -> leaders.put(p, s.getLeader()));
         return leaders;
-    }
-
-    /** The answer of one acks=all produce request sent straight to a storage node. */
-    private record Probe(String value, boolean acknowledged, ErrorCode reason, String detail) {
-        @Override
-        public String toString() {
-            return value + ": " + (acknowledged ? "acknowledged, " : reason + ", ") + detail;
-        }
-    }
-
-    /**
-     * One record (a batch of one, not idempotent) produced with acks=all and a 3 s
-     * {@code timeout_ms} straight to {@code node}, whatever it hosts. Should one be written, the
-     * history check reports it: no producer sent its value.
-     */
-    private Probe produceTo(int node, int partition, String value) {
-        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", cluster.grpcPort("storage", node)).usePlaintext().build();
-        try {
-            RecordBatchBuilder batch = new RecordBatchBuilder(Compression.NONE, 256);
-            batch.append(System.currentTimeMillis(), "probe".getBytes(StandardCharsets.UTF_8),
-                    value.getBytes(StandardCharsets.UTF_8), List.of());
-            ProduceRequest request = ProduceRequest.newBuilder().setTopic(TOPIC).setPartition(partition)
-                    .setAcks(Acks.ACKS_ALL).setTimeoutMs(3000).setClientId("removed-replica-probe")
-                    .setBatches(ByteString.copyFrom(batch.build())).build();
-            long offset = StorageGrpc.newBlockingStub(ch).withDeadlineAfter(15, TimeUnit.SECONDS).produce(request).getBaseOffset();
-            return new Probe(value, true, null, "at offset " + offset);
-        } catch (StatusRuntimeException e) {
-            return new Probe(value, false, StrataError.reasonOf(e).orElse(null), e.getStatus().toString());
-        } finally {
-            ch.shutdownNow();
-        }
     }
 }

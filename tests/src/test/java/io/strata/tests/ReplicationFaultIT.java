@@ -2,25 +2,13 @@ package io.strata.tests;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.strata.proto.StrataError;
-import io.strata.proto.v1.Acks;
-import io.strata.proto.v1.CoordinationGrpc;
 import io.strata.proto.v1.ElectPreferredLeadersRequest;
 import io.strata.proto.v1.ErrorCode;
-import io.strata.proto.v1.MetadataRequest;
 import io.strata.proto.v1.PartitionState;
-import io.strata.proto.v1.ProduceRequest;
-import io.strata.proto.v1.ProduceResponse;
 import io.strata.proto.v1.ReplicationGrpc;
-import io.strata.proto.v1.StorageGrpc;
-import io.strata.proto.v1.TopicMetadata;
 import io.strata.proto.v1.TopicPartition;
-import io.strata.records.Compression;
-import io.strata.records.RecordBatchBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,8 +27,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -59,8 +45,7 @@ import static org.awaitility.Awaitility.await;
  * --storage-nodes 3}: two replication controllers, one active and one hot standby) with a short
  * session timeout. Each test has a topic of its own (three partitions, replication factor 3,
  * {@code min.insync.replicas=2}, the defaults), an acks=all idempotent producer fed at 50
- * records/s ({@link ProducerDoor}) and a consumer tailing the topic ({@link ConsumerTail}),
- * while storage nodes and controllers are killed with {@code cluster kill} (kill -9) and brought
+ * records/s and a consumer tailing the topic ({@link TopicTraffic}), while storage nodes and controllers are killed with {@code cluster kill} (kill -9) and brought
  * back with {@code cluster start}, or a leader is cut off from coordination. Each bounds how
  * long the cluster may take to fail over and to bring a returning replica back into the ISR,
  * and ends with the history check ({@link HistoryChecker}): every acknowledged record is in the
@@ -99,8 +84,8 @@ class ReplicationFaultIT {
 
     private Path work;
     private LocalClusterDir cluster;
-    private ManagedChannel coordination;
-    private final List<Traffic> traffic = new ArrayList<>();
+    private CoordinationMetadata metadata;
+    private final List<TopicTraffic> traffic = new ArrayList<>();
 
     @BeforeAll
     void up() throws Exception {
@@ -111,7 +96,7 @@ class ReplicationFaultIT {
         Cli.Result up = cluster.cluster("up", "--storage-nodes", "3", "--session-timeout-ms",
                 Long.toString(SESSION.toMillis()));
         assertThat(up.exitCode()).as(up.stderr()).isZero();
-        coordination = cluster.coordinationChannel();
+        metadata = new CoordinationMetadata(cluster.coordinationChannel());
         await("an active replication controller").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
                 .ignoreExceptions().untilAsserted(() -> assertThat(activeController()).isPresent());
     }
@@ -119,10 +104,9 @@ class ReplicationFaultIT {
     /** A test that failed before its history check prints its timeline, for the diagnosis, and stops its traffic. */
     @AfterEach
     void reportAndStopAFailedTest() throws Exception {
-        for (Traffic t : traffic) {
-            if (!t.reported) {
-                System.out.print("topic " + t.topic + " (the test failed before its history check):\n" + t.timeline);
-                t.reported = true;
+        for (TopicTraffic t : traffic) {
+            if (!t.reported()) {
+                t.report();
                 t.kill();
             }
         }
@@ -130,11 +114,8 @@ class ReplicationFaultIT {
 
     @AfterAll
     void down() throws Exception {
-        for (Traffic t : traffic) {
+        for (TopicTraffic t : traffic) {
             t.kill();
-        }
-        if (coordination != null) {
-            coordination.shutdownNow();
         }
         if (cluster != null) {
             cluster.close();
@@ -156,7 +137,7 @@ class ReplicationFaultIT {
     @Order(1)
     void aLeaderCutOffFromCoordinationLosesLeadershipFailsAcksAllWritesAndRejoinsAsAFollowerWithoutThem()
             throws Exception {
-        Traffic t = traffic("cut-off");
+        TopicTraffic t = traffic("cut-off");
         Map<Integer, PartitionState> before = states(t.topic);
         PartitionState chosen = before.values().stream().filter(s -> s.getLeader() == s.getReplicas(0)).findFirst()
                 .orElseThrow(() -> new AssertionError("no partition led by its preferred replica: " + before.values()));
@@ -167,22 +148,22 @@ class ReplicationFaultIT {
         Path cut = cluster.dataDir("storage", old).resolve(CUT_FILE);
         t.mark("node " + old + " cut off from coordination (leads " + led + ")");
         Files.createFile(cut);
-        List<Probe> probes = new ArrayList<>();
+        List<ProduceProbe> probes = new ArrayList<>();
         try {
             awaitNewLeaders(t.topic, led, old, before, FAILOVER);
             // Records sent before this were still acknowledged by node `old`, legitimately: the followers fetched
             // from it until they heard of the new leader. One sent after it and acknowledged in every partition
             // shows the followers fetch from the new leaders (its request to `old` timed out first, and was retried).
             Map<String, Integer> movedAt = t.mark("partitions " + led + " led by " + leadersOf(t.topic, led));
-            t.awaitAcksInEveryPartitionAfter(movedAt);
+            t.awaitAcksInEveryPartitionAfter(movedAt, RESUME);
             t.mark("acknowledged in every partition again (by the new leaders)");
             assertThat(cluster.alive("storage", old)).as("storage-%d runs", old).isTrue();
             for (int i = 1; i <= 3; i++) {
-                probes.add(produceTo(old, t.topic, partition, "cut-off-probe-" + i));
+                probes.add(ProduceProbe.send(cluster, old, t.topic, partition, "cut-off-probe", "cut-off-probe-" + i));
             }
             t.mark("acks=all writes straight to node " + old + ": " + probes);
             t.mark("of which node " + old + "'s segment files hold " + probes.stream()
-                    .filter(p -> segmentsContain(old, t.topic, partition, p.value())).map(Probe::value).toList());
+                    .filter(p -> segmentsContain(old, t.topic, partition, p.value())).map(ProduceProbe::value).toList());
         } finally {
             Files.deleteIfExists(cut);
         }
@@ -194,7 +175,7 @@ class ReplicationFaultIT {
 
         awaitInIsr(t.topic, old, allPartitions(), REJOIN);
         t.mark("node " + old + " in the ISR of every partition");
-        assertThat(probes.stream().filter(p -> segmentsContain(old, t.topic, partition, p.value())).map(Probe::value))
+        assertThat(probes.stream().filter(p -> segmentsContain(old, t.topic, partition, p.value())).map(ProduceProbe::value))
                 .as("records in node %d's segments of partition %d after it rejoined the ISR", old, partition).isEmpty();
         await("node " + old + " leads partition " + partition + " again").atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofSeconds(1)).ignoreExceptions().untilAsserted(() -> {
@@ -217,7 +198,7 @@ class ReplicationFaultIT {
     @Test
     @Order(2)
     void aKilledLeaderIsReplacedWhileProducingAndRejoinsTheIsrAfterClusterStartOnEachNodeInTurn() throws Exception {
-        Traffic t = traffic("leader-kill");
+        TopicTraffic t = traffic("leader-kill");
         Set<Integer> killed = new TreeSet<>();
         while (killed.size() < 3) {
             Map<Integer, PartitionState> before = states(t.topic);
@@ -229,7 +210,7 @@ class ReplicationFaultIT {
             kill(Integer.toString(node));
             awaitNewLeaders(t.topic, led, node, before, FAILOVER);
             t.mark("partitions " + led + " led by " + leadersOf(t.topic, led));
-            t.awaitAcksInEveryPartitionAfter(killedAt);
+            t.awaitAcksInEveryPartitionAfter(killedAt, RESUME);
             t.mark("acknowledged in every partition again");
             start(Integer.toString(node));
             t.mark("cluster start " + node + " returned");
@@ -249,7 +230,7 @@ class ReplicationFaultIT {
     @Test
     @Order(3)
     void aLeaderKilledInTheSameSecondAsTheActiveControllerGetsANewLeaderFromTheStandbyController() throws Exception {
-        Traffic t = traffic("controller-kill");
+        TopicTraffic t = traffic("controller-kill");
         int active = activeController().orElseThrow(() -> new AssertionError("no active replication controller"));
         int standby = 3 - active;
         Map<Integer, PartitionState> before = states(t.topic);
@@ -273,7 +254,7 @@ class ReplicationFaultIT {
         await("replication-" + standby + " is the active controller").atMost(Duration.ofSeconds(10))
                 .pollInterval(Duration.ofMillis(250)).ignoreExceptions()
                 .untilAsserted(() -> assertThat(activeController()).hasValue(standby));
-        t.awaitAcksInEveryPartitionAfter(killedAt);
+        t.awaitAcksInEveryPartitionAfter(killedAt, RESUME);
         t.mark("acknowledged in every partition again");
 
         start(Integer.toString(node));
@@ -295,7 +276,7 @@ class ReplicationFaultIT {
     @Test
     @Order(4)
     void aFollowerThatMissedRecordsCatchesUpRejoinsTheIsrAndIsElectedWithEveryAcknowledgedRecord() throws Exception {
-        Traffic t = traffic("follower-catch-up");
+        TopicTraffic t = traffic("follower-catch-up");
         int partition = 0;
         PartitionState initial = states(t.topic).get(partition);
         int leader = initial.getLeader();
@@ -329,9 +310,7 @@ class ReplicationFaultIT {
 
         PartitionState beforeLeaderKill = states(t.topic).get(partition);
         assertThat(beforeLeaderKill.getLeader()).as("leader of partition %d", partition).isEqualTo(leader);
-        List<ProducerDoor.Ack> acknowledged = t.door.acksSoFar().stream()
-                .filter(a -> a.partition() == partition && a.offset() >= 0)
-                .sorted(Comparator.comparingLong(ProducerDoor.Ack::offset)).toList();
+        List<ProducerDoor.Ack> acknowledged = t.acksOf(partition);
         Map<String, Integer> killedAt = t.mark("cluster kill " + leader + " (" + acknowledged.size()
                 + " records acknowledged in partition " + partition + ")");
         kill(Integer.toString(leader));
@@ -339,21 +318,9 @@ class ReplicationFaultIT {
         assertThat(states(t.topic).get(partition).getLeader()).as("the new leader of partition %d", partition)
                 .isEqualTo(follower);
         t.mark("node " + follower + " leads partition " + partition);
-        await("node " + follower + " serves every record acknowledged in partition " + partition)
-                .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-                    HistoryChecker.Log log = consumePartition(t.topic, partition, acknowledged.getLast().offset() + 1);
-                    List<String> missing = new ArrayList<>();
-                    for (ProducerDoor.Ack a : acknowledged) {
-                        JsonNode r = log.at(partition, a.offset());
-                        if (r == null || !r.get("value").asText().equals(a.value())) {
-                            missing.add(a.value() + "@" + a.offset() + (r == null ? " (none)" : " (" + r.get("value").asText() + ")"));
-                        }
-                    }
-                    assertThat(missing).as("acknowledged records of partition %d that node %d does not serve at their "
-                            + "offsets (log ends at %s)", partition, follower, log.endOffsets()).isEmpty();
-                });
+        t.awaitLeaderServes(partition, follower, acknowledged, Duration.ofSeconds(30));
         t.mark("node " + follower + " serves all " + acknowledged.size() + " acknowledged records");
-        t.awaitAcksInEveryPartitionAfter(killedAt);
+        t.awaitAcksInEveryPartitionAfter(killedAt, RESUME);
         t.mark("acknowledged in every partition again");
 
         start(Integer.toString(leader));
@@ -364,130 +331,23 @@ class ReplicationFaultIT {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // Traffic: a producer and a consumer on one topic, and the history check at the end
+    // A topic of its own for each test, with its traffic
 
-    private Traffic traffic(String topic) throws Exception {
+    /** Creates the topic once the cluster is whole and starts its producer and consumer. */
+    private TopicTraffic traffic(String topic) throws Exception {
         // Whatever an earlier test left down (it failed half-way) runs again: topics get three replicas.
         Cli.Result up = cluster.cluster("up");
         assertThat(up.exitCode()).as(up.stderr()).isZero();
-        await("three live storage nodes").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
-                .ignoreExceptions().untilAsserted(() -> assertThat(CoordinationGrpc.newBlockingStub(coordination)
-                        .withDeadlineAfter(5, TimeUnit.SECONDS).getMetadata(MetadataRequest.getDefaultInstance())
-                        .getNodesList()).hasSize(3));
+        metadata.awaitLiveStorageNodes(3);
         Cli.Result created = strata("topic", "create", topic, "--partitions", Integer.toString(PARTITIONS));
         assertThat(created.exitCode()).as(created.stderr()).isZero();
         assertThat(created.stdout()).contains("replication factor 3");
-        await(topic + " has a leader and a full ISR in every partition").atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(250)).ignoreExceptions().untilAsserted(() -> {
-                    Map<Integer, PartitionState> states = states(topic);
-                    assertThat(states).hasSize(PARTITIONS);
-                    for (PartitionState s : states.values()) {
-                        assertThat(s.getReplicasCount()).as(s.toString()).isEqualTo(3);
-                        assertThat(s.getLeader()).as(s.toString()).isNotNegative();
-                        assertThat(s.getIsrCount()).as(s.toString()).isEqualTo(3);
-                    }
-                });
+        metadata.awaitLeaderAndFullIsr(topic, PARTITIONS, 3);
         assertThat(describe(topic).get("overrides").get("min.insync.replicas").asText()).isEqualTo("2");
-        Traffic t = new Traffic(topic);
+        TopicTraffic t = new TopicTraffic(work.resolve(topic), cluster.bootstrap(), topic);
         traffic.add(t);
         t.start();
         return t;
-    }
-
-    /** One topic's producer ({@link ProducerDoor}, acks=all, idempotent) and consumer ({@link ConsumerTail}). */
-    private final class Traffic {
-        final String topic;
-        final ProducerDoor door;
-        final ConsumerTail tail;
-        final Timeline timeline = new Timeline();
-        volatile boolean reported;
-
-        Traffic(String topic) throws Exception {
-            this.topic = topic;
-            this.tail = new ConsumerTail("consumer", work.resolve(topic), cluster.bootstrap(), topic);
-            this.door = new ProducerDoor("direct", "d-", work.resolve(topic).resolve("door"), cluster.bootstrap(), topic,
-                    "direct");
-        }
-
-        void start() throws Exception {
-            door.start();
-            await("the producer acknowledges records").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
-                    .untilAsserted(() -> assertThat(door.acksSoFar()).hasSizeGreaterThan(100));
-            mark("producing");
-        }
-
-        Map<String, Integer> mark(String event) {
-            return timeline.mark(event, List.of(door));
-        }
-
-        void awaitAcksInEveryPartitionAfter(Map<String, Integer> mark) {
-            ProducerDoor.awaitAcksInEveryPartitionAfter(mark, List.of(door), RESUME);
-        }
-
-        /** The highest offset acknowledged in a partition so far, -1 when none. */
-        long lastAckedOffset(int partition) throws Exception {
-            return door.acksSoFar().stream().filter(a -> a.partition() == partition).mapToLong(ProducerDoor.Ack::offset)
-                    .max().orElse(-1);
-        }
-
-        /**
-         * Stops the producer, lets the consumer catch up with every acknowledged record, reads the
-         * whole topic back and checks the history; fails with the timeline and every problem.
-         */
-        void finishAndCheck() throws Exception {
-            door.stopFeeding();
-            door.awaitExit();
-            mark("stdin closed, the producer exited");
-            List<String> problems = new ArrayList<>();
-            Set<String> acked = new HashSet<>();
-            for (ProducerDoor.Ack a : door.acksSoFar()) {
-                if (a.offset() >= 0) {
-                    acked.add(a.partition() + "@" + a.offset());
-                }
-            }
-            if (!tail.alive()) {
-                problems.add("the consumer exited while the faults happened; its stderr: " + tail.stderr());
-            } else {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                Set<String> unseen = new TreeSet<>(acked);
-                while (System.nanoTime() < deadline) {
-                    unseen.removeAll(tail.placesPrinted());
-                    if (unseen.isEmpty()) {
-                        break;
-                    }
-                    Thread.sleep(500);
-                }
-                if (!unseen.isEmpty()) {
-                    problems.add("the consumer alongside did not print " + unseen.size() + " acknowledged records within 60 s, "
-                            + "e.g. " + HistoryChecker.first(unseen, 10) + "; its stderr: " + tail.stderr());
-                }
-            }
-            tail.stop();
-            mark("the consumer caught up and was stopped");
-
-            HistoryChecker.Log log = HistoryChecker.Log.consume(cluster.bootstrap(), topic, 5000);
-            HistoryChecker.Verdict verdict = HistoryChecker.check(List.of(door), log);
-            problems.addAll(verdict.problems());
-            List<JsonNode> consumed = tail.records();
-            HistoryChecker.checkConsumed("the consumer alongside", consumed, log, problems);
-            ProducerDoor.Outcome outcome = verdict.outcomes().get(door.name);
-            if (!outcome.failed.isEmpty()) {
-                problems.add("the producer failed " + outcome.failed.size() + " records, e.g. "
-                        + HistoryChecker.first(outcome.failed.entrySet(), 5) + ": an acks=all idempotent producer must ride "
-                        + "out a failover (delivery.timeout.ms is 120 s)");
-            }
-            String report = "topic " + topic + ":\n" + timeline + verdict.report() + "consumer alongside: printed "
-                    + consumed.size() + " records\n";
-            System.out.print(report);
-            reported = true;
-            assertThat(problems).as("%s%d problems (first 40 shown):%n  %s", report, problems.size(),
-                    String.join("\n  ", problems.subList(0, Math.min(40, problems.size())))).isEmpty();
-        }
-
-        void kill() throws Exception {
-            door.kill();
-            tail.stop();
-        }
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -499,16 +359,7 @@ class ReplicationFaultIT {
      */
     private void awaitNewLeaders(String topic, Set<Integer> partitions, int dead, Map<Integer, PartitionState> before,
                                  Duration within) throws Exception {
-        await("new leaders of partitions " + partitions + " of " + topic + " (node " + dead + " is gone)").atMost(within)
-                .pollInterval(Duration.ofMillis(250)).ignoreExceptions().untilAsserted(() -> {
-                    Map<Integer, PartitionState> now = states(topic);
-                    for (int p : partitions) {
-                        PartitionState s = now.get(p);
-                        assertThat(s.getLeader()).as("leader of partition %d: %s", p, s).isNotIn(-1, dead);
-                        assertThat(s.getLeaderEpoch()).as("leader epoch of partition %d: %s", p, s)
-                                .isGreaterThan(before.get(p).getLeaderEpoch());
-                    }
-                });
+        metadata.awaitNewLeaders(topic, partitions, dead, before, within);
         Map<Integer, JsonNode> described = describedPartitions(topic);
         for (int p : partitions) {
             JsonNode leader = described.get(p).get("leader");
@@ -519,13 +370,7 @@ class ReplicationFaultIT {
 
     /** Waits until {@code node} is in the ISR of each of {@code partitions}, then checks that describe shows it. */
     private void awaitInIsr(String topic, int node, Set<Integer> partitions, Duration within) throws Exception {
-        await("node " + node + " in the ISR of partitions " + partitions + " of " + topic).atMost(within)
-                .pollInterval(Duration.ofMillis(500)).ignoreExceptions().untilAsserted(() -> {
-                    Map<Integer, PartitionState> now = states(topic);
-                    for (int p : partitions) {
-                        assertThat(now.get(p).getIsrList()).as("ISR of partition %d: %s", p, now.get(p)).contains(node);
-                    }
-                });
+        metadata.awaitInIsr(topic, node, partitions, within);
         Map<Integer, JsonNode> described = describedPartitions(topic);
         for (int p : partitions) {
             List<Integer> isr = new ArrayList<>();
@@ -585,19 +430,8 @@ class ReplicationFaultIT {
         return partitions;
     }
 
-    /**
-     * The first {@code records} records of a partition, read from its leader (fewer when 3 s pass
-     * without a record: the partition is being written, so it never goes idle by itself).
-     */
-    private HistoryChecker.Log consumePartition(String topic, int partition, long records) throws Exception {
-        Cli.Result r = strata("consume", topic, "--partition", Integer.toString(partition), "--offset", "0",
-                "--max-messages", Long.toString(records), "--output", "json", "--timeout-ms", "3000");
-        assertThat(r.exitCode()).as(r.stderr()).isZero();
-        return HistoryChecker.Log.parse(r.stdoutLines());
-    }
-
     // ---------------------------------------------------------------------------------------------
-    // ... and through gRPC: epochs, the active controller, a leader's own answers
+    // ... and through gRPC: epochs, the active controller, a node's own data and answers
 
     private static ManagedChannel channel(String host, int port) {
         return NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
@@ -605,20 +439,12 @@ class ReplicationFaultIT {
 
     /** Partition → state, as coordination stores it (with the leader epoch describe does not show). */
     private Map<Integer, PartitionState> states(String topic) {
-        TopicMetadata t = CoordinationGrpc.newBlockingStub(coordination).withDeadlineAfter(5, TimeUnit.SECONDS)
-                .getMetadata(MetadataRequest.newBuilder().addTopics(topic).build()).getTopicsList().stream()
-                .filter(m -> m.getName().equals(topic)).findFirst()
-                .orElseThrow(() -> new AssertionError("no metadata of topic " + topic));
-        Map<Integer, PartitionState> states = new TreeMap<>();
-        t.getPartitionsList().forEach(s -> states.put(s.getPartition(), s));
-        return states;
+        return metadata.states(topic);
     }
 
     /** Whether a live storage node's run began with recovery from an unclean shutdown (a kill -9 before it). */
     private boolean uncleanRun(int node) {
-        return CoordinationGrpc.newBlockingStub(coordination).withDeadlineAfter(5, TimeUnit.SECONDS)
-                .getMetadata(MetadataRequest.newBuilder().build()).getNodesList().stream()
-                .filter(n -> n.getNodeId() == node).findFirst()
+        return metadata.liveStorageNodes().stream().filter(n -> n.getNodeId() == node).findFirst()
                 .orElseThrow(() -> new AssertionError("storage node " + node + " is not live")).getUncleanShutdown();
     }
 
@@ -646,7 +472,7 @@ class ReplicationFaultIT {
 
     /** Which replication-N is the active controller: the leader of coordination's election "replication". */
     private OptionalInt activeController() throws Exception {
-        return cluster.electionLeader(coordination, "replication", "replication");
+        return cluster.electionLeader("replication", "replication");
     }
 
     /** Asks the active controller to move a partition back to its preferred replica. */
@@ -657,36 +483,6 @@ class ReplicationFaultIT {
             ReplicationGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS).electPreferredLeaders(
                     ElectPreferredLeadersRequest.newBuilder()
                             .addPartitions(TopicPartition.newBuilder().setTopic(topic).setPartition(partition)).build());
-        } finally {
-            ch.shutdownNow();
-        }
-    }
-
-    /** The answer of one acks=all produce request sent straight to a storage node. */
-    private record Probe(String value, boolean acknowledged, ErrorCode reason, String detail) {
-        @Override
-        public String toString() {
-            return value + ": " + (acknowledged ? "acknowledged, " : reason + ", ") + detail;
-        }
-    }
-
-    /**
-     * One record (a batch of one, not idempotent) produced with acks=all and a 3 s
-     * {@code timeout_ms} straight to {@code node}, whatever it leads.
-     */
-    private Probe produceTo(int node, String topic, int partition, String value) {
-        ManagedChannel ch = channel("127.0.0.1", cluster.grpcPort("storage", node));
-        try {
-            RecordBatchBuilder batch = new RecordBatchBuilder(Compression.NONE, 256);
-            batch.append(System.currentTimeMillis(), "probe".getBytes(StandardCharsets.UTF_8),
-                    value.getBytes(StandardCharsets.UTF_8), List.of());
-            ProduceRequest request = ProduceRequest.newBuilder().setTopic(topic).setPartition(partition)
-                    .setAcks(Acks.ACKS_ALL).setTimeoutMs(3000).setClientId("cut-off-probe")
-                    .setBatches(ByteString.copyFrom(batch.build())).build();
-            ProduceResponse answer = StorageGrpc.newBlockingStub(ch).withDeadlineAfter(15, TimeUnit.SECONDS).produce(request);
-            return new Probe(value, true, null, "at offset " + answer.getBaseOffset());
-        } catch (StatusRuntimeException e) {
-            return new Probe(value, false, StrataError.reasonOf(e).orElse(null), e.getStatus().toString());
         } finally {
             ch.shutdownNow();
         }

@@ -71,6 +71,44 @@ final class TopicTraffic {
                 .sorted(Comparator.comparingLong(ProducerDoor.Ack::offset)).toList();
     }
 
+    /** The highest offset acknowledged in a partition so far, -1 when none. */
+    long lastAckedOffset(int partition) throws Exception {
+        return door.acksSoFar().stream().filter(a -> a.partition() == partition).mapToLong(ProducerDoor.Ack::offset)
+                .max().orElse(-1);
+    }
+
+    /**
+     * Waits until {@code leader}, the partition's leader, serves every record of
+     * {@code acknowledged} at its offset, read with {@code consume --partition P --offset 0}.
+     * A new leader's high watermark moves once its followers fetched from it, hence the wait.
+     */
+    void awaitLeaderServes(int partition, int leader, List<ProducerDoor.Ack> acknowledged, Duration within) {
+        await("node " + leader + " serves every record acknowledged in partition " + partition)
+                .atMost(within).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                    HistoryChecker.Log log = consumePartition(partition, acknowledged.getLast().offset() + 1);
+                    List<String> missing = new ArrayList<>();
+                    for (ProducerDoor.Ack a : acknowledged) {
+                        JsonNode r = log.at(partition, a.offset());
+                        if (r == null || !r.get("value").asText().equals(a.value())) {
+                            missing.add(a.value() + "@" + a.offset() + (r == null ? " (none)" : " (" + r.get("value").asText() + ")"));
+                        }
+                    }
+                    assertThat(missing).as("acknowledged records of partition %d that node %d does not serve at their "
+                            + "offsets (log ends at %s)", partition, leader, log.endOffsets()).isEmpty();
+                });
+    }
+
+    /**
+     * The first {@code records} records of a partition, read from its leader (fewer when 3 s pass
+     * without a record: the partition is being written, so it never goes idle by itself).
+     */
+    private HistoryChecker.Log consumePartition(int partition, long records) throws Exception {
+        Cli.Result r = Cli.runWithBootstrapEnv(bootstrap, null, "consume", topic, "--partition", Integer.toString(partition),
+                "--offset", "0", "--max-messages", Long.toString(records), "--output", "json", "--timeout-ms", "3000");
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        return HistoryChecker.Log.parse(r.stdoutLines());
+    }
+
     /** Whether the timeline and the check's report were printed (by {@link #finishAndCheck} or {@link #report}). */
     boolean reported() {
         return reported;
