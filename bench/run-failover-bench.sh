@@ -22,7 +22,7 @@
 # Knobs (environment): ROUNDS (20), SESSION_TIMEOUT_MS (6000, the product default), MODE ("kill stop"),
 # SEND_INTERVAL_MS (2), FAILOVER_PRODUCER_PROPS (extra producer configs, KEY=VALUE,...; the bench sets
 # acks=all linger.ms=0 delivery.timeout.ms=600000, the rest are the client's defaults),
-# STRATA_CLUSTER_ARGS ("--storage-nodes 3 --ingestion-nodes 0"), STRATA_SERVER_OPTS (every role's JVM
+# STRATA_CLUSTER_ARGS ("--storage-nodes 3 --ingestion-nodes 0 --groups-nodes 0"), STRATA_SERVER_OPTS (every role's JVM
 # flags; -Xms1G -Xmx1G), STRATA_JAVA_HOME, QUIET_CORES / QUIET_MAX_WAIT (one quiet gate before the
 # first round), OUT (bench/target/failover-bench/<UTC time>).
 # Output: per-round lines and a markdown table (p50/max per mode, the session timeout, the target) on
@@ -36,7 +36,7 @@ SESSION_TIMEOUT_MS="${SESSION_TIMEOUT_MS:-6000}"
 MODE="${MODE:-kill stop}"
 SEND_INTERVAL_MS="${SEND_INTERVAL_MS:-2}"
 FAILOVER_PRODUCER_PROPS="${FAILOVER_PRODUCER_PROPS:-}"
-STRATA_CLUSTER_ARGS="${STRATA_CLUSTER_ARGS:---storage-nodes 3 --ingestion-nodes 0}"
+STRATA_CLUSTER_ARGS="${STRATA_CLUSTER_ARGS:---storage-nodes 3 --ingestion-nodes 0 --groups-nodes 0}"
 OUT="${OUT:-$STRATA_HOME/bench/target/failover-bench/$(date -u +%Y%m%dT%H%M%SZ)}"
 # shellcheck source=lib-bench.sh
 source "$STRATA_HOME/bench/lib-bench.sh"

@@ -22,8 +22,8 @@
 #
 # Knobs (environment): REPS (1), N (5000000), WARMUP (N/5), SERVER_WARMUP_N (N/2), PARTS ("1 6"),
 # COMPS ("none lz4"), REPLICATION_FACTOR (3), MIN_INSYNC (2), SYSTEMS ("strata kafka"),
-# STRATA_CLUSTER_ARGS ("--storage-nodes 3 --ingestion-nodes 0": the ingestion service is not on the
-# produce path; etcd, one coordination and two replication controllers run as `cluster up` starts them),
+# STRATA_CLUSTER_ARGS ("--storage-nodes 3 --ingestion-nodes 0 --groups-nodes 0": the ingestion and groups
+# services are not on the produce path; etcd, one coordination and two replication controllers run as `cluster up` starts them),
 # STRATA_SERVER_OPTS (JVM flags of every Strata role, given as STRATA_JAVA_OPTS to `cluster up`; default
 # Kafka's broker heap -Xms1G -Xmx1G), KAFKA_CLUSTER_TMP, KAFKA_CLUSTER_BASE_PORT (kafka-cluster.sh), and
 # the shared ones of lib-bench.sh: RECORD_SIZE (100), BATCH_SIZE (65536), LINGER_MS (5), QUIET_CORES (0.30),
@@ -45,7 +45,7 @@ COMPS="${COMPS:-none lz4}"
 REPLICATION_FACTOR="${REPLICATION_FACTOR:-3}"
 MIN_INSYNC="${MIN_INSYNC:-2}"
 SYSTEMS="${SYSTEMS:-strata kafka}"
-STRATA_CLUSTER_ARGS="${STRATA_CLUSTER_ARGS:---storage-nodes 3 --ingestion-nodes 0}"
+STRATA_CLUSTER_ARGS="${STRATA_CLUSTER_ARGS:---storage-nodes 3 --ingestion-nodes 0 --groups-nodes 0}"
 OUT="${OUT:-$STRATA_HOME/bench/target/replication-bench/$(date -u +%Y%m%dT%H%M%SZ)}"
 # shellcheck source=lib-bench.sh
 source "$STRATA_HOME/bench/lib-bench.sh"
