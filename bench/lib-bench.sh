@@ -29,6 +29,8 @@
 : "${RECORD_SIZE:=100}"
 : "${BATCH_SIZE:=65536}"
 : "${LINGER_MS:=5}"
+# Records/s each producer run is held to (-1: as fast as it can, the targets' runs); both tools take --throughput.
+: "${THROUGHPUT:=-1}"
 : "${STRATA_PRODUCER_PROPS:=}"
 : "${KAFKA_PRODUCER_PROPS:=}"
 # Extra `strata perf consume` arguments, and extra ConsumerPerformance --command-property KEY=VALUE pairs
@@ -306,13 +308,13 @@ produce() {  # name topic n warmup acks comp   (sets the globals of run_measured
     local props=(); [[ -n "$STRATA_PRODUCER_PROPS" ]] && read -r -a props <<< "--producer-props $STRATA_PRODUCER_PROPS"
     strata_cmd "$(tool_jfr_opts "$name")"
     run_measured "$name" "${CMD[@]}" perf produce --topic "$topic" --records "$n" \
-      --record-size "$RECORD_SIZE" --throughput -1 "${wu_args[@]}" --acks "$acks" --compression "$comp" \
+      --record-size "$RECORD_SIZE" --throughput "$THROUGHPUT" "${wu_args[@]}" --acks "$acks" --compression "$comp" \
       --batch-size "$BATCH_SIZE" --linger-ms "$LINGER_MS" "${props[@]}" --output json
   else
     # shellcheck disable=SC2086
     run_measured "$name" env JAVA_HOME="$KAFKA_JAVA_HOME" bash -c "source '$KAFKA_BENCH/env.sh'; kafka_tool \"\$@\"" kafka_tool \
       org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$BOOTSTRAP" --topic "$topic" \
-      --num-records "$n" --record-size "$RECORD_SIZE" --throughput -1 "${wu_args[@]}" \
+      --num-records "$n" --record-size "$RECORD_SIZE" --throughput "$THROUGHPUT" "${wu_args[@]}" \
       --command-property acks="$acks" batch.size="$BATCH_SIZE" linger.ms="$LINGER_MS" compression.type="$comp" $KAFKA_PRODUCER_PROPS
   fi
 }
