@@ -52,6 +52,9 @@ class PublishValidationTest {
                 ErrorCode.INVALID_TOPIC, "record 1");
         assertRefused(PublishRequest.newBuilder().addRecords(record().setTopic("a/b")).build(), 10,
                 ErrorCode.INVALID_TOPIC, "record 0");
+        // Topics are checked once per run of records naming the same one: a change of topic is checked again.
+        assertRefused(PublishRequest.newBuilder().addRecords(record()).addRecords(record()).addRecords(record().setTopic("other"))
+                .addRecords(record().setTopic("a b")).addRecords(record()).build(), 10, ErrorCode.INVALID_TOPIC, "record 3");
         assertRefused(PublishRequest.newBuilder().addRecords(record().setPartition(-2)).build(), 10,
                 ErrorCode.INVALID_REQUEST, "partition must be >= 0");
         assertRefused(PublishRequest.newBuilder().addRecords(record().setTimestampMs(-5)).build(), 10,

@@ -1,5 +1,6 @@
 package io.strata.runtime.coordination;
 
+import io.grpc.Context;
 import io.grpc.Status;
 import io.strata.proto.StrataError;
 import io.strata.proto.v1.DescribeTopicRequest;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -82,6 +84,29 @@ class CoordinationCallsTest {
     void aRefusalThatAnyInstanceWouldRepeatStaysOnTheSameInstance() throws Exception {
         assertThat(movedOnAfter(StrataError.exception(ErrorCode.NOT_COORDINATOR, "term 3 no longer leads"))).isFalse();
         assertThat(movedOnAfter(StrataError.exception(ErrorCode.INVALID_REQUEST, "bad name"))).isFalse();
+    }
+
+    @Test
+    void aCallOutlivesTheCancelledContextOfTheCallThatStartedIt() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        first.describeTopic = (r, o) -> {
+            started.countDown();
+            try {
+                answer.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            o.onNext(TopicDescription.newBuilder().setName(r.getName()).build());
+            o.onCompleted();
+        };
+        // As a role serving a heartbeat: the write it starts is awaited by others after that heartbeat is answered.
+        Context.CancellableContext serving = Context.current().withCancellation();
+        CompletableFuture<TopicDescription> result = serving.call(() -> describe(5_000));
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        serving.cancel(null);
+        answer.countDown();
+        assertThat(result.get(10, TimeUnit.SECONDS).getName()).isEqualTo("orders");
     }
 
     @Test
