@@ -55,6 +55,8 @@ HZ=$(getconf CLK_TCK)
 STRATA_JAVA="$STRATA_JAVA_HOME/bin/java"
 # What bin/strata puts on every java command line (JDK 23+), then its CLI-only flags.
 BASE_FLAGS=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
+# bin/strata's server GC settings (Kafka's broker defaults), for the standalone started below.
+SERVER_GC_FLAGS=(-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent)
 CURRENT=""          # the system under test: strata or kafka
 SERVER_PIDS=""      # its processes, for the CPU accounting and the quiet gate
 BOOTSTRAP=""        # what its clients connect to
@@ -151,7 +153,7 @@ standalone_up() {
   BOOTSTRAP="127.0.0.1:$port"
   echo "STRATA_JAVA_OPTS='$STRATA_SERVER_OPTS' bin/strata standalone --data-dir $STRATA_DATA --port $port" >> "$OUT/commands.txt"
   # shellcheck disable=SC2086
-  setsid "$STRATA_JAVA" "${BASE_FLAGS[@]}" $STRATA_SERVER_OPTS -jar "$(strata_app_jar standalone)" \
+  setsid "$STRATA_JAVA" "${BASE_FLAGS[@]}" "${SERVER_GC_FLAGS[@]}" $STRATA_SERVER_OPTS -jar "$(strata_app_jar standalone)" \
     --data-dir "$STRATA_DATA" --port "$port" > "$RAW/standalone-r${rep:-1}.log" 2>&1 < /dev/null &
   SERVER_PIDS=$!
   local i

@@ -84,4 +84,18 @@ class LocalClusterPlanTest {
         assertThat(c.subList(c.size() - 2, c.size()))
                 .containsExactly("-jar", "/strata/services/groups/target/quarkus-app/quarkus-run.jar");
     }
+
+    @Test
+    void serverRolesGetKafkasBrokerGcSettingsWhichStrataJavaOptsCanOverride() {
+        RoleCommands commands = new RoleCommands(Path.of("/strata"), Path.of("/jdk/bin/java"), Path.of("/usr/bin/etcd"),
+                List.of("-XX:MaxGCPauseMillis=50"));
+        ManagedProcess storage = new ManagedProcess("storage", 1, 0, Map.of("grpc", 7005, "http", 7006),
+                "/d/storage-1", "/d/logs/storage-1.log");
+
+        List<String> c = commands.command(storage, "127.0.0.1:9000", "http://127.0.0.1:2379", null);
+
+        assertThat(c).containsAll(RoleCommands.SERVER_GC_OPTIONS);
+        // The JVM takes the last of a repeated flag: the user's comes after ours.
+        assertThat(c.lastIndexOf("-XX:MaxGCPauseMillis=50")).isGreaterThan(c.indexOf("-XX:MaxGCPauseMillis=20"));
+    }
 }

@@ -57,15 +57,12 @@ final class FetchStreamPump {
         synchronized (lock) {
             try {
                 while (!finished && !paused && response.isReady()) {
+                    long seen = partition.waiters().signals();
                     FetchResponse r = service.read(partition, offset, spec.maxBytes());
                     if (r.getBatches().isEmpty()) {
                         deregister.run();
-                        deregister = partition.waiters().register(() -> node.fetchExecutor().execute(this::pump));
-                        // Re-check once: an append may have landed before the registration.
-                        if (partition.highWatermark() <= offset) {
-                            return;
-                        }
-                        continue;
+                        deregister = partition.waiters().register(() -> node.fetchExecutor().execute(this::pump), seen);
+                        return;
                     }
                     FetchResponse sent = service.charged(spec, r);
                     response.onNext(sent);

@@ -37,13 +37,8 @@ final class LongPollFetch {
     void start() {
         response.setOnCancelHandler(this::cancel);
         timeout = node.scheduler().schedule(() -> node.fetchExecutor().execute(this::answerNow), spec.maxWaitMs(), TimeUnit.MILLISECONDS);
-        waitForData();
-        // An append may have landed between the first read and the registration.
+        // Read again before waiting: an append may have landed since the caller's first read.
         node.fetchExecutor().execute(this::tryAnswer);
-    }
-
-    private void waitForData() {
-        deregister = partition.waiters().register(() -> node.fetchExecutor().execute(this::tryAnswer));
     }
 
     private void tryAnswer() {
@@ -51,11 +46,12 @@ final class LongPollFetch {
             return;
         }
         try {
+            long seen = partition.waiters().signals();
             FetchResponse r = service.read(partition, spec.offset(), spec.maxBytes());
             if (r.getBatches().size() >= spec.minBytes()) {
                 finish(r);
             } else {
-                waitForData();
+                deregister = partition.waiters().register(() -> node.fetchExecutor().execute(this::tryAnswer), seen);
             }
         } catch (RuntimeException e) {
             fail(e);

@@ -1,5 +1,6 @@
 package io.strata.storage.grpc;
 
+import io.strata.storage.log.ScratchBuffers;
 import io.grpc.StatusRuntimeException;
 import io.strata.proto.v1.Acks;
 import io.strata.proto.v1.ProduceRequest;

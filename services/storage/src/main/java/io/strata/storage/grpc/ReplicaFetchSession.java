@@ -1,6 +1,6 @@
 package io.strata.storage.grpc;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -10,6 +10,7 @@ import io.strata.proto.v1.ReplicaFetchRequest;
 import io.strata.proto.v1.ReplicaFetchResponse;
 import io.strata.storage.StorageNode;
 import io.strata.storage.log.LogReadResult;
+import io.strata.storage.log.ScratchBuffers;
 import io.strata.storage.partition.HostedPartition;
 
 import java.util.HashSet;
@@ -30,12 +31,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class ReplicaFetchSession implements StreamObserver<ReplicaFetchRequest> {
 
     private final StorageNode node;
+    private final ScratchBuffers buffers;
     private final ServerCallStreamObserver<ReplicaFetchResponse> out;
     private final Set<ParkedFetch> parked = new HashSet<>();
     private boolean closed;
 
-    ReplicaFetchSession(StorageNode node, ServerCallStreamObserver<ReplicaFetchResponse> out) {
+    ReplicaFetchSession(StorageNode node, ScratchBuffers buffers, ServerCallStreamObserver<ReplicaFetchResponse> out) {
         this.node = node;
+        this.buffers = buffers;
         this.out = out;
         out.setOnCancelHandler(this::close);
     }
@@ -82,16 +85,20 @@ final class ReplicaFetchSession implements StreamObserver<ReplicaFetchRequest> {
         }
     }
 
+    /**
+     * Reads the batches past the follower's offset into this thread's scratch buffer, which the
+     * answer wraps without a copy: send it (or drop it) before this thread reads again.
+     */
     private ReplicaFetchResponse read(HostedPartition partition, ReplicaFetchRequest request) {
         int maxBytes = request.getMaxBytes() == 0 ? StorageGrpcService.DEFAULT_FETCH_BYTES
                 : Math.min(request.getMaxBytes(), StorageGrpcService.MAX_FETCH_BYTES);
         long hw = partition.highWatermark();
-        LogReadResult r = partition.log().read(request.getFetchOffset(), maxBytes);
+        LogReadResult r = partition.log().read(request.getFetchOffset(), maxBytes, buffers::take);
         return ReplicaFetchResponse.newBuilder()
                 .setTopic(request.getTopic())
                 .setPartition(request.getPartition())
                 .setCorrelationId(request.getCorrelationId())
-                .setBatches(ByteString.copyFrom(r.batches()))
+                .setBatches(UnsafeByteOperations.unsafeWrap(r.batches()))
                 .setHighWatermark(hw)
                 .setLogStartOffset(r.logStartOffset())
                 .setNextOffset(r.nextOffset())
@@ -129,18 +136,15 @@ final class ReplicaFetchSession implements StreamObserver<ReplicaFetchRequest> {
         void start() {
             timeout = node.scheduler().schedule(() -> node.fetchExecutor().execute(() -> answer(true)),
                     Math.min(request.getMaxWaitMs(), StorageGrpcService.MAX_WAIT_MS), TimeUnit.MILLISECONDS);
-            waitForData();
-            node.fetchExecutor().execute(() -> answer(false)); // an append may have landed before the registration
-        }
-
-        void waitForData() {
-            deregister = partition.waiters().register(() -> node.fetchExecutor().execute(() -> answer(false)));
+            // Read again before waiting: an append may have landed since the first read.
+            node.fetchExecutor().execute(() -> answer(false));
         }
 
         void answer(boolean timedOut) {
             if (done.get()) {
                 return;
             }
+            long seen = partition.waiters().signals();
             ReplicaFetchResponse r;
             try {
                 partition.requireLeader(node.nodeId(), true, request.getLeaderEpoch());
@@ -149,7 +153,7 @@ final class ReplicaFetchSession implements StreamObserver<ReplicaFetchRequest> {
                 r = errorAnswer(request, partition, StorageErrors.toStatus(e, partition.topicPartition().dirName()));
             }
             if (r.getBatches().isEmpty() && r.getError() == ErrorCode.ERROR_CODE_UNSPECIFIED && !timedOut) {
-                waitForData();
+                deregister = partition.waiters().register(() -> node.fetchExecutor().execute(() -> answer(false)), seen);
                 return;
             }
             if (done.compareAndSet(false, true)) {

@@ -1,5 +1,6 @@
 package io.strata.storage.grpc;
 
+import io.strata.storage.log.ScratchBuffers;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -127,7 +128,7 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
 
     @Override
     public StreamObserver<ReplicaFetchRequest> replicaFetch(StreamObserver<ReplicaFetchResponse> response) {
-        return new ReplicaFetchSession(node, (ServerCallStreamObserver<ReplicaFetchResponse>) response);
+        return new ReplicaFetchSession(node, fetchBuffers, (ServerCallStreamObserver<ReplicaFetchResponse>) response);
     }
 
     @Override

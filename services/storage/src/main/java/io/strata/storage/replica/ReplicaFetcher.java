@@ -14,6 +14,7 @@ import io.strata.records.RecordBatch;
 import io.strata.storage.log.LogStorageException;
 import io.strata.storage.log.NonContiguousAppendException;
 import io.strata.storage.log.PartitionLog;
+import io.strata.storage.log.ScratchBuffers;
 import io.strata.storage.log.TopicPartition;
 import io.strata.storage.partition.HostedPartition;
 import org.jboss.logging.Logger;
@@ -67,6 +68,7 @@ final class ReplicaFetcher implements AutoCloseable {
     private final int maxWaitMs;
     private final int maxBytes;
     private final Map<TopicPartition, Task> tasks = new HashMap<>();
+    private final ScratchBuffers buffers = new ScratchBuffers();
     private StreamObserver<ReplicaFetchRequest> requests;
     private long nextCorrelationId;
     private boolean closed;
@@ -228,11 +230,14 @@ final class ReplicaFetcher implements AutoCloseable {
             return;
         }
         if (!answer.getBatches().isEmpty()) {
-            ByteBuffer batches = answer.getBatches().asReadOnlyByteBuffer();
+            // One copy, into this fetcher's reused direct buffer: the CRC check and the file write
+            // then read it in place (a heap buffer costs a fresh array and the JDK's hidden copy).
+            ByteBuffer batches = buffers.take(answer.getBatches().size());
+            answer.getBatches().copyTo(batches);
+            batches.flip();
             try {
                 requireValidCrcs(batches, where);
-                ByteBuffer copy = ByteBuffer.allocate(batches.remaining()).put(batches).flip();
-                if (!changeLog(t, () -> log.appendAsFollower(copy))) {
+                if (!changeLog(t, () -> log.appendAsFollower(batches))) {
                     return;
                 }
             } catch (NonContiguousAppendException e) {
