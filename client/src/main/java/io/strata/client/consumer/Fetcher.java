@@ -292,28 +292,36 @@ final class Fetcher {
         }
         FetchResponse response = a.response();
         s.highWatermark = response.getHighWatermark();
-        List<Record> records;
+        long position = s.position;
+        int before = s.buffered.size();
         try {
-            records = RecordBatches.decode(response.getBatches().asReadOnlyByteBuffer());
+            // Straight into the partition's buffer; a batch that fails its check takes back the whole answer.
+            RecordBatches.forEachRecord(response.getBatches().asReadOnlyByteBuffer(), r -> {
+                if (r.offset() >= position) {
+                    s.buffered.add(r);
+                }
+            });
         } catch (CorruptBatchException e) {
+            dropNewest(s, before);
             onFailure(s, new StrataException(ErrorCode.CORRUPT_BATCH, "fetched a corrupt batch of " + s.tp + ": "
                     + e.getMessage(), e));
             return;
         } catch (InvalidBatchException e) {
+            dropNewest(s, before);
             throw new StrataException(ErrorCode.INVALID_BATCH, "fetched an invalid batch of " + s.tp + ": "
                     + e.getMessage(), e);
-        }
-        long position = s.position;
-        for (Record r : records) {
-            if (r.offset() >= position) {
-                s.buffered.add(r);
-            }
         }
         s.bufferedNextOffset = response.getNextOffset();
         if (s.buffered.isEmpty() && response.getNextOffset() > position) {
             s.position = response.getNextOffset();
         }
         s.failures = 0;
+    }
+
+    private static void dropNewest(PartitionFetchState s, int keep) {
+        while (s.buffered.size() > keep) {
+            s.buffered.pollLast();
+        }
     }
 
     private void onFailure(PartitionFetchState s, StrataException error) {
@@ -335,21 +343,27 @@ final class Fetcher {
     }
 
     /**
-     * Returns up to {@code max} buffered records, taking partitions in turn, converted by
-     * {@code convert}; positions move past the returned records. When {@code convert} fails,
-     * the records converted so far are returned and the failing one stays first in line (the
-     * failure is thrown when it is the first record of a call).
+     * Returns up to {@code max} buffered records, converted by {@code convert}; positions move past
+     * the returned records. Partitions are taken in turn, each until its buffer is empty (Kafka's
+     * "next in line" fetch): the partition the last call stopped in comes first. Emptying one
+     * buffer at a time staggers the partitions' next fetches, so they are in flight while the
+     * others are still read; taking a few records of each in turn would empty every buffer at
+     * once and leave the consumer waiting for all the fetches together.
+     *
+     * <p>When {@code convert} fails, the records converted so far are returned and the failing
+     * one stays first in line (the failure is thrown when it is the first record of a call).
      */
     <T> List<T> drain(int max, BiFunction<TopicPartition, Record, T> convert) {
         List<T> out = new ArrayList<>();
-        List<PartitionFetchState> all = new ArrayList<>(states.values());
-        if (all.isEmpty()) {
+        if (states.isEmpty()) {
             return out;
         }
+        List<PartitionFetchState> all = new ArrayList<>(states.values());
         int start = Math.floorMod(nextDrainIndex, all.size());
-        nextDrainIndex = start + 1;
         for (int i = 0; i < all.size() && out.size() < max; i++) {
-            PartitionFetchState s = all.get((start + i) % all.size());
+            int index = (start + i) % all.size();
+            nextDrainIndex = index; // the next call starts here while this buffer lasts
+            PartitionFetchState s = all.get(index);
             while (!s.paused && !s.buffered.isEmpty() && out.size() < max) {
                 Record r = s.buffered.peekFirst();
                 T converted;
@@ -364,6 +378,9 @@ final class Fetcher {
                 s.buffered.pollFirst();
                 s.advanceAfter(r);
                 out.add(converted);
+            }
+            if (s.buffered.isEmpty() || s.paused) {
+                nextDrainIndex = index + 1;
             }
         }
         return out;

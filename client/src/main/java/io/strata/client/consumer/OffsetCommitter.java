@@ -10,6 +10,7 @@ import io.strata.proto.v1.FetchOffsetsResponse;
 import io.strata.proto.v1.OffsetCommit;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -93,15 +94,19 @@ final class OffsetCommitter implements AutoCloseable {
                     runCommit(fresh);
                     return null;
                 });
-                fresh.result = job.result;
-                if (enqueue(job)) {
-                    pendingCommit = fresh;
+                if (!enqueue(job)) {
+                    return job.result; // failed: the committer is closed
                 }
+                // The job cannot complete before the callers below join: runCommit first takes this lock.
+                job.result.whenComplete(fresh::completeCallers);
+                pendingCommit = fresh;
                 batch = fresh;
             }
             batch.offsets.putAll(copy);
             batch.deadlineMs = Math.max(batch.deadlineMs, deadlineMs);
-            return follow(batch.result);
+            CompletableFuture<Void> own = new CompletableFuture<>();
+            batch.callers.add(own);
+            return own;
         }
     }
 
@@ -275,27 +280,27 @@ final class OffsetCommitter implements AutoCloseable {
         final boolean groupManaged;
         final Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
         long deadlineMs = Long.MIN_VALUE;
-        CompletableFuture<Void> result;
+        /**
+         * One future per caller, in commit order, so that callers cannot complete or cancel each
+         * other's, and their callbacks run in the order of the commits (dependents of one shared
+         * future would run in reverse).
+         */
+        final List<CompletableFuture<Void>> callers = new ArrayList<>();
 
         PendingCommit(boolean groupManaged) {
             this.groupManaged = groupManaged;
         }
-    }
 
-    /**
-     * A future of the caller's own that completes as {@code source} does (with the same exception),
-     * so that callers of a merged commit cannot complete or cancel each other's.
-     */
-    private static <R> CompletableFuture<R> follow(CompletableFuture<R> source) {
-        CompletableFuture<R> own = new CompletableFuture<>();
-        source.whenComplete((r, e) -> {
-            if (e != null) {
-                own.completeExceptionally(e);
-            } else {
-                own.complete(r);
+        /** Runs once the commit was sent and answered, so no caller joins any more. */
+        void completeCallers(Void ignored, Throwable failure) {
+            for (CompletableFuture<Void> caller : callers) {
+                if (failure != null) {
+                    caller.completeExceptionally(failure);
+                } else {
+                    caller.complete(null);
+                }
             }
-        });
-        return own;
+        }
     }
 
     private static StrataException closed(Throwable cause) {

@@ -150,6 +150,25 @@ class OffsetCommitterTest {
     }
 
     @Test
+    void theCallersOfAMergedCommitCompleteInCommitOrder() throws Exception {
+        CompletableFuture<Void> first = firstCommitHeld(true);
+        List<Integer> completed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<CompletableFuture<Void>> merged = new ArrayList<>();
+        for (int i = 2; i <= 6; i++) {
+            int offset = i;
+            merged.add(committer.commit(Map.of(T0, new OffsetAndMetadata(i)), true, deadline())
+                    .whenComplete((r, e) -> completed.add(offset)));
+        }
+
+        transport.release.countDown();
+        CompletableFuture.allOf(merged.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+        first.get(5, TimeUnit.SECONDS);
+
+        assertThat(transport.commits()).hasSize(2);
+        assertThat(completed).containsExactly(2, 3, 4, 5, 6);
+    }
+
+    @Test
     void groupManagedCommitsAndCommitsOutsideGroupManagementAreNotMerged() throws Exception {
         CompletableFuture<Void> first = firstCommitHeld(true);
         CompletableFuture<Void> outside = committer.commit(Map.of(T0, new OffsetAndMetadata(2)), false, deadline());
