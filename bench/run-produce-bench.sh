@@ -6,7 +6,8 @@
 #       partitions in PARTS x acks in ACKS_LIST x compression in COMPS (default 1 6 / 1 all / none lz4);
 #   (i) Strata only: the same N records through the ingestion service (`perf produce --via ingestion`,
 #       a thin client with INGESTION_IN_FLIGHT requests of INGESTION_RECORDS_PER_REQUEST records in
-#       flight; the service batches with its own settings: lz4, so lz4 workloads only; INGESTION=0 skips);
+#       flight; the service batches with its own settings: lz4, so lz4 workloads only; INGESTION=0 skips),
+#       after a discarded warm-up of SERVER_WARMUP_N records through the service per acks level;
 #   (c) consumer: reads back the N records of each acks=all topic of (a) from the beginning.
 # Per repetition and system: a fresh server (Strata: the standalone on a free port, data in a temp
 # dir; Kafka: ../shared/bench/kafka/broker.sh), a discarded server warm-up of SERVER_WARMUP_N
@@ -110,6 +111,14 @@ run_system() {
     done
   done; done; done
   if [[ "$CURRENT" == strata && "$INGESTION" == 1 && " $COMPS " == *" lz4 "* ]]; then
+    # The ingestion service is a server too: warm it as the direct path was (it keeps one producer per
+    # acks level, so one discarded warm-up per level).
+    for a in $ACKS_LIST; do
+      t="warmup-ingestion-acks$a-r$rep"
+      create_topic "$t" 1
+      log "  ingestion warm-up: $SERVER_WARMUP_N x $RECORD_SIZE B, acks=$a (discarded)"
+      produce_via_ingestion "${CURRENT}_warmup_ingestion_acks${a}_r$rep" "$t" "$SERVER_WARMUP_N" 0 "$a"
+    done
     for p in $PARTS; do for a in $ACKS_LIST; do
       for try in $(seq 1 "$MAX_TRIES"); do
         t="i-p$p-acks$a-lz4-r$rep"; (( try > 1 )) && t="$t-try$try"
