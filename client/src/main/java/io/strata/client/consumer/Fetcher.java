@@ -9,6 +9,7 @@ import io.strata.client.internal.GrpcCalls;
 import io.strata.client.internal.LeaderCalls;
 import io.strata.client.internal.MetadataCache;
 import io.strata.client.internal.NodeThrottle;
+import io.strata.proto.ByteStringViews;
 import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.FetchRequest;
 import io.strata.proto.v1.FetchResponse;
@@ -296,7 +297,7 @@ final class Fetcher {
         int before = s.buffered.size();
         try {
             // Straight into the partition's buffer; a batch that fails its check takes back the whole answer.
-            RecordBatches.forEachRecord(response.getBatches().asReadOnlyByteBuffer(), r -> {
+            RecordBatches.forEachRecord(ByteStringViews.view(response.getBatches()), r -> {
                 if (r.offset() >= position) {
                     s.buffered.add(r);
                 }

@@ -3,6 +3,7 @@ package io.strata.client.consumer;
 import io.strata.client.TopicPartition;
 import io.strata.client.internal.GrpcCalls;
 import io.strata.client.internal.LeaderCalls;
+import io.strata.proto.ByteStringViews;
 import io.strata.proto.v1.FetchRequest;
 import io.strata.proto.v1.FetchResponse;
 import io.strata.proto.v1.ListOffsetsRequest;
@@ -74,7 +75,7 @@ final class OffsetLookup {
                 long from = cursor.get(tp);
                 long target = targets.get(tp);
                 OffsetAndTimestamp found = null;
-                for (Record r : RecordBatches.decode(response.getBatches().asReadOnlyByteBuffer())) {
+                for (Record r : RecordBatches.decode(ByteStringViews.view(response.getBatches()))) {
                     if (r.offset() >= from && r.timestamp() >= target) {
                         found = new OffsetAndTimestamp(r.offset(), r.timestamp());
                         break;
