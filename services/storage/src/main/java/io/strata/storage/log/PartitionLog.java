@@ -1118,7 +1118,8 @@ public final class PartitionLog implements AutoCloseable {
      * (or file time when no batch has one) is more than {@code retention.ms} old, stopping at the
      * first younger one; if that takes in the non-empty active segment, it is rolled first (as
      * Kafka does). Then by size, oldest sealed segments while the log stays at or above
-     * {@code retention.bytes} without them. Never deletes the active segment. Deleted segments
+     * {@code retention.bytes} without them. Never deletes the active segment. Either way only
+     * segments whose records are all below the high watermark (committed) go. Deleted segments
      * leave the map at once and their files are renamed {@code .deleted}; the files are closed and
      * removed after {@code file.delete.delay.ms}, so reads in flight finish. Advances the log
      * start offset.
@@ -1140,10 +1141,11 @@ public final class PartitionLog implements AutoCloseable {
     private int deleteOldSegmentsLocked() throws IOException {
         LogConfig c = config;
         long now = clock.millis();
+        long hw = highWatermark;
         List<Segment> doomed = new ArrayList<>();
         if (c.retentionMs() >= 0) {
             for (Segment s : segments.values()) {
-                if (s.size() == 0 || now - s.retentionTimestamp() <= c.retentionMs()) {
+                if (s.size() == 0 || now - s.retentionTimestamp() <= c.retentionMs() || !committed(s, hw)) {
                     break;
                 }
                 doomed.add(s);
@@ -1159,7 +1161,7 @@ public final class PartitionLog implements AutoCloseable {
             }
             long after = doomed.isEmpty() ? Long.MIN_VALUE : doomed.getLast().baseOffset();
             for (Segment s : segments.tailMap(after, false).values()) {
-                if (s == active || excess - s.size() < 0) {
+                if (s == active || excess - s.size() < 0 || !committed(s, hw)) {
                     break;
                 }
                 excess -= s.size();
@@ -1170,6 +1172,18 @@ public final class PartitionLog implements AutoCloseable {
             deleteSegments(doomed);
         }
         return doomed.size();
+    }
+
+    /**
+     * Whether every record of {@code s} is below the high watermark {@code hw}: only such a
+     * segment may go by retention (Kafka's rule). A record at or above it may not be on the other
+     * replicas yet; deleting it would drop a write before it was committed, and moving the log
+     * start past it would raise the high watermark over records no follower has.
+     */
+    private boolean committed(Segment s, long hw) {
+        Map.Entry<Long, Segment> next = segments.higherEntry(s.baseOffset());
+        long end = next != null ? next.getKey() : nextOffset;
+        return end <= hw;
     }
 
     private void deleteSegments(List<Segment> doomed) throws IOException {

@@ -36,8 +36,17 @@ class RetentionTest {
         logs.close();
     }
 
-    /** Appends {@code segments} full segments of 2 one-offset batches, the k-th stamped now - (segments - k) hours. */
+    /**
+     * Appends {@code segments} full segments of 2 one-offset batches, the k-th stamped now - (segments - k) hours,
+     * all committed (high watermark at the log end, as on a leader whose followers caught up).
+     */
     private PartitionLog logWithHourlySegments(LogConfig config, int segments) {
+        PartitionLog log = uncommittedLogWithHourlySegments(config, segments);
+        log.updateHighWatermark(log.logEndOffset());
+        return log;
+    }
+
+    private PartitionLog uncommittedLogWithHourlySegments(LogConfig config, int segments) {
         PartitionLog log = logs.log("t", 0, config.withSegmentBytes(2 * 561));
         for (int k = 0; k < segments; k++) {
             long ts = clock.millis() - (segments - k) * HOUR;
@@ -45,6 +54,49 @@ class RetentionTest {
             log.append(TestBatches.batch(1, 500, ts), 0);
         }
         return log;
+    }
+
+    @Test
+    void timeRetentionDeletesOnlySegmentsEntirelyBelowTheHighWatermark() {
+        PartitionLog log = uncommittedLogWithHourlySegments(LogConfig.defaults().withRetention(3 * HOUR + 1, -1), 6);
+        log.updateHighWatermark(5); // offset 5 is in the segment at 4: not every record of it is committed
+
+        assertThat(log.deleteOldSegments()).isEqualTo(2);
+        assertThat(log.segmentBaseOffsets()).containsExactly(4L, 6L, 8L, 10L);
+        assertThat(log.highWatermark()).isEqualTo(5);
+
+        log.updateHighWatermark(6);
+        assertThat(log.deleteOldSegments()).isEqualTo(1);
+        assertThat(log.segmentBaseOffsets()).containsExactly(6L, 8L, 10L);
+    }
+
+    @Test
+    void anExpiredActiveSegmentWithUncommittedRecordsIsNeitherRolledNorDeleted() {
+        PartitionLog log = uncommittedLogWithHourlySegments(LogConfig.defaults().withRetention(HOUR / 2, -1), 3);
+        log.updateHighWatermark(5);
+
+        assertThat(log.deleteOldSegments()).isEqualTo(2);
+
+        assertThat(log.segmentBaseOffsets()).containsExactly(4L);
+        assertThat(log.logEndOffset()).isEqualTo(6);
+        assertThat(TestBatches.baseOffsets(log.read(4, 10_000).batches())).containsExactly(4L, 5L);
+    }
+
+    @Test
+    void sizeRetentionStopsAtTheHighWatermark() {
+        PartitionLog log = uncommittedLogWithHourlySegments(LogConfig.defaults().withRetention(-1, 0), 6);
+        log.updateHighWatermark(4);
+
+        assertThat(log.deleteOldSegments()).isEqualTo(2);
+        assertThat(log.segmentBaseOffsets()).containsExactly(4L, 6L, 8L, 10L);
+    }
+
+    @Test
+    void nothingIsDeletedWhileNothingIsCommitted() {
+        PartitionLog log = uncommittedLogWithHourlySegments(LogConfig.defaults().withRetention(HOUR / 2, 0), 4);
+
+        assertThat(log.deleteOldSegments()).isZero();
+        assertThat(log.logStartOffset()).isZero();
     }
 
     @Test
