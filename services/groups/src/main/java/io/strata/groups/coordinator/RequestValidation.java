@@ -20,8 +20,8 @@ import java.util.regex.PatternSyntaxException;
 /** The checks that need no group state; each refusal is a {@link GroupException} naming the bad field. */
 final class RequestValidation {
 
-    /** Longest commit metadata accepted (Kafka's offset.metadata.max.bytes default, in characters). */
-    static final int MAX_METADATA_CHARS = 4096;
+    /** Most bytes (UTF-8) of commit metadata accepted (Kafka's offset.metadata.max.bytes default). */
+    static final int MAX_METADATA_BYTES = 4096;
 
     private RequestValidation() {
     }
@@ -156,9 +156,9 @@ final class RequestValidation {
             if (commit.getOffset() < 0) {
                 throw invalid(entry + ": offset " + commit.getOffset() + " is negative");
             }
-            if (commit.getMetadata().length() > MAX_METADATA_CHARS) {
-                throw invalid(entry + ": metadata is " + commit.getMetadata().length()
-                        + " characters; the limit is " + MAX_METADATA_CHARS);
+            if (commit.getMetadataBytes().size() > MAX_METADATA_BYTES) {
+                throw invalid(entry + ": metadata is " + commit.getMetadataBytes().size()
+                        + " bytes in UTF-8; the limit is " + MAX_METADATA_BYTES);
             }
             if (!seen.add(new TopicPartition(commit.getTopic(), commit.getPartition()))) {
                 throw invalid(entry + ": the partition appears twice");

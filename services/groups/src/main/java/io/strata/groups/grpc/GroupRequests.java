@@ -28,8 +28,8 @@ final class GroupRequests {
 
     /** Longest group.instance.id (as client ids elsewhere in Strata). */
     static final int MAX_ID_LENGTH = 255;
-    /** Longest commit metadata string (Kafka's offset.metadata.max.bytes). */
-    static final int MAX_METADATA_LENGTH = 4096;
+    /** Most bytes (UTF-8) of commit metadata (Kafka's offset.metadata.max.bytes). */
+    static final int MAX_METADATA_BYTES = 4096;
 
     private GroupRequests() {
     }
@@ -102,9 +102,9 @@ final class GroupRequests {
             if (o.getOffset() < 0) {
                 throw invalid("offsets: the offset of " + o.getTopic() + "-" + o.getPartition() + " must be >= 0, got " + o.getOffset());
             }
-            if (o.getMetadata().length() > MAX_METADATA_LENGTH) {
-                throw invalid("offsets: the metadata of " + o.getTopic() + "-" + o.getPartition() + " is longer than "
-                        + MAX_METADATA_LENGTH + " characters");
+            if (o.getMetadataBytes().size() > MAX_METADATA_BYTES) {
+                throw invalid("offsets: the metadata of " + o.getTopic() + "-" + o.getPartition() + " is "
+                        + o.getMetadataBytes().size() + " bytes in UTF-8; the limit is " + MAX_METADATA_BYTES);
             }
             if (o.getLeaderEpoch() < -1) {
                 throw invalid("offsets: the leader_epoch of " + o.getTopic() + "-" + o.getPartition() + " must be >= -1, got "

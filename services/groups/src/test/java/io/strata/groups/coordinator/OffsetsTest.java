@@ -92,6 +92,8 @@ class OffsetsTest {
         assertRefused(ErrorCode.INVALID_REQUEST, "twice", commit("t", 2, 1), commit("t", 2, 5));
         assertRefused(ErrorCode.INVALID_REQUEST, "metadata", commit("t", 0, 1).toBuilder()
                 .setMetadata("m".repeat(4097)).build());
+        assertRefused(ErrorCode.INVALID_REQUEST, "4098 bytes", commit("t", 0, 1).toBuilder()
+                .setMetadata("é".repeat(2049)).build()); // the limit counts bytes, as Kafka's
         assertRefused(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "'nope'", commit("nope", 0, 1));
         assertRefused(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "partition 4", commit("t", 4, 1));
         assertThat(f.persistence.stores()).isEmpty();

@@ -69,6 +69,11 @@ class GroupRequestsTest {
         assertInvalid(() -> GroupRequests.checkCommit(member.toBuilder().setOffsets(0, o.toBuilder().setOffset(-1)).build()), ">= 0");
         assertInvalid(() -> GroupRequests.checkCommit(member.toBuilder().setOffsets(0, o.toBuilder().setMetadata("x".repeat(4097))).build()),
                 "metadata");
+        // The limit is in bytes, as Kafka's offset.metadata.max.bytes: 2,049 two-byte characters exceed it.
+        assertThatCode(() -> GroupRequests.checkCommit(member.toBuilder().setOffsets(0, o.toBuilder().setMetadata("é".repeat(2048))).build()))
+                .doesNotThrowAnyException();
+        assertInvalid(() -> GroupRequests.checkCommit(member.toBuilder().setOffsets(0, o.toBuilder().setMetadata("é".repeat(2049))).build()),
+                "4098 bytes");
     }
 
     @Test
