@@ -34,21 +34,23 @@ final class ClusterUpCommand implements Callable<Integer> {
             + "on an existing one, more adds nodes).")
     Integer storageNodes;
 
-    @Option(names = "--coordination-nodes", paramLabel = "N", defaultValue = "1",
-            description = "Coordination instances, all serving the same etcd (default ${DEFAULT-VALUE}).")
-    int coordinationNodes;
+    @Option(names = "--coordination-nodes", paramLabel = "N",
+            description = "Coordination instances, all serving the same etcd (default 1; an existing cluster keeps its count).")
+    Integer coordinationNodes;
 
-    @Option(names = "--replication-nodes", paramLabel = "N", defaultValue = "2",
-            description = "Replication controllers: one active, the others hot standbys (default ${DEFAULT-VALUE}).")
-    int replicationNodes;
+    @Option(names = "--replication-nodes", paramLabel = "N",
+            description = "Replication controllers: one active, the others hot standbys (default 2; an existing cluster "
+                    + "keeps its count).")
+    Integer replicationNodes;
 
-    @Option(names = "--groups-nodes", paramLabel = "N", defaultValue = "2",
-            description = "Consumer-group coordinators: one active, the others hot standbys (default ${DEFAULT-VALUE}).")
-    int groupsNodes;
+    @Option(names = "--groups-nodes", paramLabel = "N",
+            description = "Consumer-group coordinators: one active, the others hot standbys (default 2; an existing cluster "
+                    + "keeps its count).")
+    Integer groupsNodes;
 
-    @Option(names = "--ingestion-nodes", paramLabel = "N", defaultValue = "1",
-            description = "Ingestion instances, the front door for thin clients (default ${DEFAULT-VALUE}).")
-    int ingestionNodes;
+    @Option(names = "--ingestion-nodes", paramLabel = "N",
+            description = "Ingestion instances, the front door for thin clients (default 1; an existing cluster keeps its count).")
+    Integer ingestionNodes;
 
     @Option(names = "--session-timeout-ms", paramLabel = "MS",
             description = "Storage nodes' session timeout, kept for later restarts (default 6000).")
@@ -63,18 +65,10 @@ final class ClusterUpCommand implements Callable<Integer> {
         if (storageNodes != null && (storageNodes < 1 || storageNodes > 64)) {
             throw new ParameterException(spec.commandLine(), "--storage-nodes must be 1..64, got " + storageNodes);
         }
-        if (coordinationNodes < 1 || coordinationNodes > 8) {
-            throw new ParameterException(spec.commandLine(), "--coordination-nodes must be 1..8, got " + coordinationNodes);
-        }
-        if (replicationNodes < 0 || replicationNodes > 8) {
-            throw new ParameterException(spec.commandLine(), "--replication-nodes must be 0..8, got " + replicationNodes);
-        }
-        if (groupsNodes < 0 || groupsNodes > 8) {
-            throw new ParameterException(spec.commandLine(), "--groups-nodes must be 0..8, got " + groupsNodes);
-        }
-        if (ingestionNodes < 0 || ingestionNodes > 8) {
-            throw new ParameterException(spec.commandLine(), "--ingestion-nodes must be 0..8, got " + ingestionNodes);
-        }
+        requireWithin("--coordination-nodes", coordinationNodes, 1);
+        requireWithin("--replication-nodes", replicationNodes, 0);
+        requireWithin("--groups-nodes", groupsNodes, 0);
+        requireWithin("--ingestion-nodes", ingestionNodes, 0);
         if (sessionTimeoutMs != null && sessionTimeoutMs < 1000) {
             throw new ParameterException(spec.commandLine(), "--session-timeout-ms must be at least 1000, got " + sessionTimeoutMs);
         }
@@ -83,13 +77,21 @@ final class ClusterUpCommand implements Callable<Integer> {
         }
         PrintWriter err = spec.commandLine().getErr();
         LocalCluster cluster = new LocalCluster(dir, err);
-        ClusterManifest m = cluster.up(new ClusterSize(Optional.ofNullable(storageNodes), coordinationNodes, replicationNodes,
-                        groupsNodes, ingestionNodes), Optional.ofNullable(sessionTimeoutMs), RoleCommands.discover(System.getenv("STRATA_JAVA_OPTS")),
+        ClusterManifest m = cluster.up(new ClusterSize(Optional.ofNullable(storageNodes), Optional.ofNullable(coordinationNodes),
+                        Optional.ofNullable(replicationNodes), Optional.ofNullable(groupsNodes), Optional.ofNullable(ingestionNodes)),
+                Optional.ofNullable(sessionTimeoutMs), RoleCommands.discover(System.getenv("STRATA_JAVA_OPTS")),
                 Duration.ofSeconds(timeoutSeconds));
         PrintWriter out = spec.commandLine().getOut();
         out.println("Strata cluster up: bootstrap " + m.bootstrap() + " (" + m.processes().size() + " processes; "
                 + dir.toAbsolutePath().normalize().resolve(ClusterManifest.FILE_NAME) + ")");
         out.flush();
         return 0;
+    }
+
+    /** A role count, when given, must be {@code min}..8. */
+    private void requireWithin(String option, Integer count, int min) {
+        if (count != null && (count < min || count > 8)) {
+            throw new ParameterException(spec.commandLine(), option + " must be " + min + ".." + 8 + ", got " + count);
+        }
     }
 }

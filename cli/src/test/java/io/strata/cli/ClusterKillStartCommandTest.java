@@ -158,6 +158,11 @@ class ClusterKillStartCommandTest {
         ClusterUpCommand up = (ClusterUpCommand) new StrataCli(Map.of(), new ByteArrayInputStream(new byte[0]))
                 .commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()))
                 .parseArgs("cluster", "up", "--dir", "d").subcommand().subcommand().commandSpec().userObject();
-        assertThat(up.replicationNodes).isEqualTo(2);
+        assertThat(up.replicationNodes).as("not asked: 2 for a new cluster, an existing one keeps its count").isNull();
+        ClusterUpCommand three = (ClusterUpCommand) new StrataCli(Map.of(), new ByteArrayInputStream(new byte[0]))
+                .commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()))
+                .parseArgs("cluster", "up", "--dir", "d", "--replication-nodes", "3").subcommand().subcommand().commandSpec()
+                .userObject();
+        assertThat(three.replicationNodes).isEqualTo(3);
     }
 }

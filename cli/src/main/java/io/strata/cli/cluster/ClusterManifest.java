@@ -15,7 +15,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -29,10 +32,16 @@ import java.util.stream.Collectors;
  * @param processes        every process, in start order
  * @param sessionTimeoutMs the storage nodes' session timeout given to {@code cluster up}, kept so a
  *                         restarted node gets the same; null for the role's default
+ * @param roleCounts       how many processes of each role but etcd and storage the cluster was
+ *                         planned with ({@code coordination}, {@code replication}, {@code groups},
+ *                         {@code ingestion}), so a later {@code cluster up} without those flags keeps
+ *                         them; null in a cluster.json from before this field (that cluster gets
+ *                         the default counts of the roles it lacks)
  */
-@JsonPropertyOrder({"bootstrap", "processes", "sessionTimeoutMs"})
+@JsonPropertyOrder({"bootstrap", "processes", "sessionTimeoutMs", "roleCounts"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ClusterManifest(String bootstrap, List<ManagedProcess> processes, Long sessionTimeoutMs) {
+public record ClusterManifest(String bootstrap, List<ManagedProcess> processes, Long sessionTimeoutMs,
+                              Map<String, Integer> roleCounts) {
 
     /** The file name inside the cluster directory. */
     public static final String FILE_NAME = "cluster.json";
@@ -44,10 +53,11 @@ public record ClusterManifest(String bootstrap, List<ManagedProcess> processes, 
 
     public ClusterManifest {
         processes = List.copyOf(processes);
+        roleCounts = roleCounts == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(roleCounts));
     }
 
     public ClusterManifest(String bootstrap, List<ManagedProcess> processes) {
-        this(bootstrap, processes, null);
+        this(bootstrap, processes, null, null);
     }
 
     /** The processes of one role, in id order. */
@@ -86,11 +96,11 @@ public record ClusterManifest(String bootstrap, List<ManagedProcess> processes, 
         for (int i = 0; i < list.size(); i++) {
             if (list.get(i).role().equals(updated.role()) && list.get(i).id() == updated.id()) {
                 list.set(i, updated);
-                return new ClusterManifest(bootstrap, list, sessionTimeoutMs);
+                return new ClusterManifest(bootstrap, list, sessionTimeoutMs, roleCounts);
             }
         }
         list.add(updated);
-        return new ClusterManifest(bootstrap, list, sessionTimeoutMs);
+        return new ClusterManifest(bootstrap, list, sessionTimeoutMs, roleCounts);
     }
 
     /** The manifest in {@code dir}, if there is one. */

@@ -216,24 +216,27 @@ public final class LocalCluster {
                     + " (stop it with `strata cluster down` and remove the directory to start over)");
         }
         int wantStorage = size.storage().orElse(existing.isPresent() ? haveStorage : ClusterSize.DEFAULT_STORAGE_NODES);
+        // Counts not asked for: what the cluster was planned with, else (a new cluster, or a cluster.json
+        // from before that record, which then gets the roles it lacks) the defaults.
+        Map<String, Integer> planned = existing.map(ClusterManifest::roleCounts).orElse(ClusterSize.DEFAULT_ROLE_COUNTS);
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (String role : ClusterSize.DEFAULT_ROLE_COUNTS.keySet()) {
+            int want = size.asked(role).orElse(planned.getOrDefault(role, ClusterSize.DEFAULT_ROLE_COUNTS.get(role)));
+            counts.put(role, Math.max(want, count(processes, role)));
+        }
         addMissing(processes, ManagedProcess.ETCD, 1, List.of("client", "peer"), taken);
-        addMissing(processes, ManagedProcess.COORDINATION,
-                Math.max(size.coordination(), count(processes, ManagedProcess.COORDINATION)), List.of("grpc", "http"), taken);
+        addMissing(processes, ManagedProcess.COORDINATION, counts.get(ManagedProcess.COORDINATION), List.of("grpc", "http"), taken);
         addMissing(processes, ManagedProcess.STORAGE, wantStorage, List.of("grpc", "http"), taken);
-        // A cluster.json from before the replication or groups role gets those processes here, like any missing process.
-        addMissing(processes, ManagedProcess.REPLICATION,
-                Math.max(size.replication(), count(processes, ManagedProcess.REPLICATION)), List.of("grpc", "http"), taken);
-        addMissing(processes, ManagedProcess.GROUPS,
-                Math.max(size.groups(), count(processes, ManagedProcess.GROUPS)), List.of("grpc", "http"), taken);
-        addMissing(processes, ManagedProcess.INGESTION,
-                Math.max(size.ingestion(), count(processes, ManagedProcess.INGESTION)), List.of("grpc", "http"), taken);
+        addMissing(processes, ManagedProcess.REPLICATION, counts.get(ManagedProcess.REPLICATION), List.of("grpc", "http"), taken);
+        addMissing(processes, ManagedProcess.GROUPS, counts.get(ManagedProcess.GROUPS), List.of("grpc", "http"), taken);
+        addMissing(processes, ManagedProcess.INGESTION, counts.get(ManagedProcess.INGESTION), List.of("grpc", "http"), taken);
         // cluster.json lists processes in start order: role by role, then by id.
         processes.sort(Comparator.comparingInt((ManagedProcess p) -> roleRank(p.role())).thenComparingInt(ManagedProcess::id));
         String bootstrap = processes.stream().filter(p -> p.role().equals(ManagedProcess.COORDINATION))
                 .map(p -> "127.0.0.1:" + p.port("grpc")).collect(Collectors.joining(","));
         // A restarted process gets the session timeout the cluster was brought up with, unless a new one is given.
         Long session = sessionTimeoutMs.or(() -> existing.map(ClusterManifest::sessionTimeoutMs)).orElse(null);
-        return new ClusterManifest(bootstrap, processes, session);
+        return new ClusterManifest(bootstrap, processes, session, counts);
     }
 
     private static int roleRank(String role) {

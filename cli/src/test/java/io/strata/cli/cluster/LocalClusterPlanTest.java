@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 /** What {@code cluster up} plans, and the command lines it runs, without starting anything. */
 @Timeout(10)
@@ -26,7 +27,7 @@ class LocalClusterPlanTest {
 
     @Test
     void aNewClusterHasTwoReplicationControllersAndTwoGroupsCoordinatorsBetweenStorageAndIngestion() {
-        ClusterManifest m = cluster().plan(Optional.empty(), new ClusterSize(Optional.empty(), 1, 2, 2, 1), Optional.empty());
+        ClusterManifest m = cluster().plan(Optional.empty(), ClusterSize.unspecified(), Optional.empty());
 
         assertThat(m.processes()).extracting(ManagedProcess::name).containsExactly("etcd-1", "coordination-1", "storage-1",
                 "storage-2", "storage-3", "replication-1", "replication-2", "groups-1", "groups-2", "ingestion-1");
@@ -36,13 +37,20 @@ class LocalClusterPlanTest {
         });
     }
 
+    private static ClusterSize sized(int storage, int coordination, int replication, int groups, int ingestion) {
+        return new ClusterSize(Optional.of(storage), Optional.of(coordination), Optional.of(replication), Optional.of(groups),
+                Optional.of(ingestion));
+    }
+
     @Test
-    void anExistingClusterWithoutReplicationOrGroupsGetsThemOnTheNextUpAndKeepsEverythingElse() {
-        ClusterManifest old = cluster().plan(Optional.empty(), new ClusterSize(Optional.of(2), 1, 0, 0, 1), Optional.of(4000L));
+    void aClusterJsonFromBeforeTheReplicationAndGroupsRolesGetsThemOnTheNextUpAndKeepsEverythingElse() {
+        ClusterManifest planned = cluster().plan(Optional.empty(), sized(2, 1, 0, 0, 1), Optional.of(4000L));
+        // Written before cluster.json recorded the planned role counts.
+        ClusterManifest old = new ClusterManifest(planned.bootstrap(), planned.processes(), planned.sessionTimeoutMs(), null);
         assertThat(old.ofRole("replication")).isEmpty();
         assertThat(old.ofRole("groups")).isEmpty();
 
-        ClusterManifest next = cluster().plan(Optional.of(old), new ClusterSize(Optional.empty(), 1, 2, 2, 1), Optional.empty());
+        ClusterManifest next = cluster().plan(Optional.of(old), ClusterSize.unspecified(), Optional.empty());
 
         assertThat(next.processes()).extracting(ManagedProcess::name).containsExactly("etcd-1", "coordination-1", "storage-1",
                 "storage-2", "replication-1", "replication-2", "groups-1", "groups-2", "ingestion-1");
@@ -97,5 +105,40 @@ class LocalClusterPlanTest {
         assertThat(c).containsAll(RoleCommands.SERVER_GC_OPTIONS);
         // The JVM takes the last of a repeated flag: the user's comes after ours.
         assertThat(c.lastIndexOf("-XX:MaxGCPauseMillis=50")).isGreaterThan(c.indexOf("-XX:MaxGCPauseMillis=20"));
+    }
+
+    @Test
+    void anUpWithoutRoleFlagsKeepsTheRoleCountsTheClusterWasCreatedWith() {
+        ClusterManifest created = cluster().plan(Optional.empty(), sized(3, 1, 1, 0, 0), Optional.empty());
+        assertThat(created.roleCounts()).containsExactly(entry("coordination", 1), entry("replication", 1), entry("groups", 0),
+                entry("ingestion", 0));
+
+        ClusterManifest again = cluster().plan(Optional.of(created), ClusterSize.unspecified(), Optional.empty());
+
+        assertThat(again.processes()).isEqualTo(created.processes());
+        assertThat(again.roleCounts()).isEqualTo(created.roleCounts());
+    }
+
+    @Test
+    void aRoleFlagOnAnExistingClusterAddsProcessesAndIsRememberedButNeverRemovesAny() {
+        ClusterManifest created = cluster().plan(Optional.empty(), sized(3, 1, 2, 0, 1), Optional.empty());
+
+        ClusterManifest grown = cluster().plan(Optional.of(created),
+                new ClusterSize(Optional.empty(), Optional.empty(), Optional.of(1), Optional.of(1), Optional.empty()), Optional.empty());
+
+        assertThat(grown.ofRole("groups")).extracting(ManagedProcess::name).containsExactly("groups-1");
+        assertThat(grown.ofRole("replication")).hasSize(2); // asked for 1: the second stays
+        assertThat(grown.roleCounts()).containsEntry("groups", 1).containsEntry("replication", 2);
+        ClusterManifest again = cluster().plan(Optional.of(grown), ClusterSize.unspecified(), Optional.empty());
+        assertThat(again.processes()).isEqualTo(grown.processes());
+    }
+
+    @Test
+    void theRoleCountsAreInClusterJsonAndReadBack() {
+        ClusterManifest created = cluster().plan(Optional.empty(), sized(1, 1, 0, 0, 0), Optional.empty());
+        created.write(dir);
+
+        assertThat(ClusterManifest.read(dir)).contains(created);
+        assertThat(created.toJson()).contains("\"roleCounts\"");
     }
 }
