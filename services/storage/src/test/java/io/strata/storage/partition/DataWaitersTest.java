@@ -54,34 +54,46 @@ class DataWaitersTest {
 
     /**
      * A reader following the pattern (read the count, look at the log, register with the count)
-     * against a concurrent appender reaches the last append: no signal falls between its look and
-     * its registration unseen.
+     * against an appender that appends the next record the moment the reader has seen the last
+     * one — right inside the reader's window between its look and its registration. A signal lost
+     * there leaves the reader asleep for good (nothing else is appended) and the appender waiting.
      */
     @Test
     void aReaderRacingAnAppenderNeverSleepsThroughAnAppend() throws InterruptedException {
         DataWaiters waiters = new DataWaiters();
         AtomicLong logEnd = new AtomicLong();
-        int appends = 50_000;
-        Thread appender = new Thread(() -> {
-            for (int i = 0; i < appends; i++) {
-                logEnd.incrementAndGet(); // grow the log, then signal, as HostedPartition does
-                waiters.signal();
+        AtomicLong seenByReader = new AtomicLong(-1);
+        int appends = 20_000;
+        Thread reader = new Thread(() -> {
+            Semaphore woken = new Semaphore(0);
+            while (true) {
+                long seen = waiters.signals();
+                long end = logEnd.get();
+                seenByReader.set(end);
+                if (end == appends) {
+                    return;
+                }
+                waiters.register(woken::release, seen);
+                try {
+                    if (!woken.tryAcquire(10, TimeUnit.SECONDS)) {
+                        return;
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                }
             }
         });
-        appender.start();
-        Semaphore woken = new Semaphore(0);
-        long looks = 0;
-        while (true) {
-            long seen = waiters.signals();
-            long end = logEnd.get();
-            looks++;
-            if (end == appends) {
-                break;
+        reader.start();
+        for (int i = 1; i <= appends; i++) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (seenByReader.get() < i - 1) {
+                assertTrue(System.nanoTime() < deadline, "the reader slept through the append of record " + (i - 1));
+                Thread.onSpinWait();
             }
-            waiters.register(woken::release, seen);
-            assertTrue(woken.tryAcquire(10, TimeUnit.SECONDS), "the reader slept through an append after log end " + end);
+            logEnd.incrementAndGet(); // grow the log, then signal, as HostedPartition does
+            waiters.signal();
         }
-        appender.join();
-        assertTrue(looks > 1);
+        reader.join(TimeUnit.SECONDS.toMillis(10));
+        assertEquals(appends, seenByReader.get(), "the reader slept through the last append");
     }
 }
