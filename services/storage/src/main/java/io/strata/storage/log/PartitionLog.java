@@ -667,7 +667,9 @@ public final class PartitionLog implements AutoCloseable {
                 if (truncations == generation) {
                     return r;
                 }
-            } catch (OffsetOutOfRangeException | TruncatedWhileReading e) {
+            } catch (RuntimeException e) {
+                // A read that raced a truncation may have seen a cut file or an index mid-change
+                // (a negative position, a short buffer): whatever it threw, it reads again.
                 if (truncations == generation) {
                     throw e;
                 }
@@ -987,8 +989,10 @@ public final class PartitionLog implements AutoCloseable {
                 if (truncations == generation) {
                     return found;
                 }
-            } catch (TruncatedWhileReading e) {
-                // read again against the new end
+            } catch (RuntimeException e) {
+                if (truncations == generation) {
+                    throw e; // not a race with a truncation (one that raced reads again against the new end)
+                }
             }
         }
     }
@@ -1024,8 +1028,10 @@ public final class PartitionLog implements AutoCloseable {
                 if (truncations == generation) {
                     return found;
                 }
-            } catch (TruncatedWhileReading e) {
-                // read again against the new end
+            } catch (RuntimeException e) {
+                if (truncations == generation) {
+                    throw e; // not a race with a truncation (one that raced reads again against the new end)
+                }
             }
         }
     }
