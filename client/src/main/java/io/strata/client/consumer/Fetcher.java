@@ -10,13 +10,19 @@ import io.strata.client.internal.LeaderCalls;
 import io.strata.client.internal.MetadataCache;
 import io.strata.client.internal.NodeThrottle;
 import io.strata.proto.ByteStringViews;
+import io.strata.proto.LeasedMessage;
+import io.strata.proto.LeasedMessageMarshaller;
+import io.strata.proto.ParseBufferPool;
 import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.FetchRequest;
 import io.strata.proto.v1.FetchResponse;
+import io.strata.proto.v1.StorageGrpc;
 import io.strata.records.CorruptBatchException;
 import io.strata.records.InvalidBatchException;
 import io.strata.records.Record;
 import io.strata.records.RecordBatches;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -46,11 +52,22 @@ import java.util.function.BiFunction;
  *
  * <p>Quotas: an answer with {@code throttle_time_ms} T stops fetches to its node until T has
  * passed ({@link NodeThrottle}, Kafka's KIP-219); the other nodes are fetched from as before.
+ *
+ * <p>Memory: large answers are parsed into reused arrays ({@link ParseBufferPool}) that their
+ * batches alias; an answer's array goes back once its records are decoded (they copy their keys
+ * and values), or when the answer is dropped.
  */
 final class Fetcher {
 
     /** A fetch answer (or failure), tagged with the partition generation it was sent for. */
-    private record Answer(TopicPartition tp, int generation, FetchResponse response, Throwable failure) {
+    private record Answer(TopicPartition tp, int generation, LeasedMessage<FetchResponse> response, Throwable failure) {
+
+        /** Gives the answer's parse buffer back; its response must not be read afterwards. */
+        void release() {
+            if (response != null) {
+                response.close();
+            }
+        }
     }
 
     /** Wakes a blocked {@link #awaitAnswers} without an answer. */
@@ -67,11 +84,19 @@ final class Fetcher {
     record Fetched(TopicPartition tp, Record record) {
     }
 
+    /** Answers from this size on are parsed into pooled arrays; a quarter of G1's smallest humongous size. */
+    private static final int POOLED_ANSWER_MIN_BYTES = 128 * 1024;
+    /** Room for an answer's fields besides its batches, and a first batch above the byte limit. */
+    private static final int ANSWER_OVERHEAD_BYTES = 64 * 1024;
+    private static final int MAX_FREE_PARSE_BUFFERS = 8;
+
     private final ConsumerConfig config;
     private final MetadataCache metadata;
     private final LeaderCalls leaders;
     private final Clock clock;
     private final NodeThrottle throttle;
+    /** Fetch with answers parsed into {@link #parseBuffers} (no copy of the batches out of the received bytes). */
+    private final MethodDescriptor<FetchRequest, LeasedMessage<FetchResponse>> fetchMethod;
     private final Map<TopicPartition, PartitionFetchState> states = new LinkedHashMap<>();
     private final LinkedBlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
     private final AtomicBoolean nudged = new AtomicBoolean();
@@ -86,6 +111,11 @@ final class Fetcher {
         this.leaders = leaders;
         this.clock = clock;
         this.throttle = new NodeThrottle(clock);
+        // One array per partition answer in flight or queued is the most used at once; keep a few.
+        int answerBytes = config.maxPartitionFetchBytes() + ANSWER_OVERHEAD_BYTES;
+        ParseBufferPool parseBuffers = new ParseBufferPool(POOLED_ANSWER_MIN_BYTES, answerBytes, MAX_FREE_PARSE_BUFFERS);
+        this.fetchMethod = LeasedMessageMarshaller.forMethod(StorageGrpc.getFetchMethod(),
+                FetchResponse.getDefaultInstance(), parseBuffers);
     }
 
     /**
@@ -197,11 +227,13 @@ final class Fetcher {
         int generation = s.generation;
         TopicPartition tp = s.tp;
         Address node = leader.address();
-        s.inFlight = GrpcCalls.unary(request,
-                leaders.stub(leader, (long) config.fetchMaxWaitMs() + config.requestTimeoutMs())::fetch);
+        StorageGrpc.StorageStub stub = leaders.stub(leader, (long) config.fetchMaxWaitMs() + config.requestTimeoutMs());
+        s.inFlight = GrpcCalls.unary(request, (q, observer) -> ClientCalls.asyncUnaryCall(
+                stub.getChannel().newCall(fetchMethod, stub.getCallOptions()), q, observer));
         s.inFlight.whenComplete((response, failure) -> {
             if (response != null) {
-                throttle.throttle(node, response.getThrottleTimeMs()); // at arrival, not when the consumer gets to it
+                // at arrival, not when the consumer gets to it
+                throttle.throttle(node, response.message().getThrottleTimeMs());
             }
             answers.add(new Answer(tp, generation, response,
                     failure == null ? null : Errors.toStrataException(failure, node.toString())));
@@ -273,6 +305,8 @@ final class Fetcher {
                 if (fatal == null) {
                     fatal = e;
                 }
+            } finally {
+                a.release();
             }
         }
         if (fatal != null) {
@@ -291,7 +325,7 @@ final class Fetcher {
             onFailure(s, (StrataException) a.failure());
             return;
         }
-        FetchResponse response = a.response();
+        FetchResponse response = a.response().message();
         s.highWatermark = response.getHighWatermark();
         long position = s.position;
         int before = s.buffered.size();

@@ -1,6 +1,7 @@
 package io.strata.client.consumer;
 
 import io.strata.client.TopicPartition;
+import io.strata.proto.LeasedMessage;
 import io.strata.proto.v1.FetchResponse;
 import io.strata.records.Record;
 
@@ -23,7 +24,7 @@ final class PartitionFetchState {
     final ArrayDeque<Record> buffered = new ArrayDeque<>();
     /** {@code next_offset} of the fetch that filled {@link #buffered}. */
     long bufferedNextOffset = -1;
-    CompletableFuture<FetchResponse> inFlight;
+    CompletableFuture<LeasedMessage<FetchResponse>> inFlight;
     /** Bumped by every seek: answers to older fetches are dropped. */
     int generation;
     long backoffUntilMs;

@@ -113,6 +113,28 @@ class StrataConsumerTest {
     }
 
     @Test
+    void largeAnswersParsedIntoReusedBuffersKeepEveryRecordIntact() {
+        // 30 batches of ~20 KB in each partition; answers of ~160 KB are parsed into pooled arrays that the
+        // next answers reuse: a record still pointing into a reused array would read another answer's bytes.
+        String padding = "x".repeat(200);
+        for (int b = 0; b < 30; b++) {
+            appendBatch(T0, "p0-" + b + "-" + padding, 100, 1);
+            appendBatch(T1, "p1-" + b + "-" + padding, 100, 1);
+        }
+        try (var c = consumer(Map.of("auto.offset.reset", "earliest", "max.partition.fetch.bytes", 160_000))) {
+            c.assign(List.of(T0, T1));
+            List<ConsumerRecord<String, String>> records = pollUntil(c, 6_000);
+            for (ConsumerRecord<String, String> r : records) {
+                long batch = r.offset() / 100;
+                assertThat(r.value()).isEqualTo("p" + r.partition() + "-" + batch + "-" + padding + "-" + r.offset() % 100);
+                assertThat(r.key()).isEqualTo("k" + r.offset() % 100);
+            }
+            assertThat(records.stream().filter(r -> r.partition() == 0).map(ConsumerRecord::offset))
+                    .containsExactlyElementsOf(java.util.stream.LongStream.range(0, 3_000).boxed().toList());
+        }
+    }
+
+    @Test
     void seekToEndReadsOnlyNewRecordsAndSeekToBeginningRereads() {
         appendBatch(T0, "old", 3, 1);
         try (var c = consumer(Map.of())) {
