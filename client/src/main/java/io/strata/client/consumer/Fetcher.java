@@ -389,11 +389,15 @@ final class Fetcher {
      * one stays first in line (the failure is thrown when it is the first record of a call).
      */
     <T> List<T> drain(int max, BiFunction<TopicPartition, Record, T> convert) {
-        List<T> out = new ArrayList<>();
         if (states.isEmpty()) {
-            return out;
+            return new ArrayList<>();
         }
         List<PartitionFetchState> all = new ArrayList<>(states.values());
+        int available = 0;
+        for (PartitionFetchState s : all) {
+            available += s.paused ? 0 : s.buffered.size();
+        }
+        List<T> out = new ArrayList<>(Math.min(max, available)); // sized once: a poll of 500 grew it 11 times
         int start = Math.floorMod(nextDrainIndex, all.size());
         for (int i = 0; i < all.size() && out.size() < max; i++) {
             int index = (start + i) % all.size();
