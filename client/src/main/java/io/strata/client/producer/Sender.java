@@ -108,7 +108,14 @@ final class Sender implements Runnable {
     private final Map<TopicPartition, Integer> consecutiveFailures = new HashMap<>(); // guarded by lock
     private long nextRequestId; // guarded by lock
     private final Object signal = new Object();
-    private boolean woken; // guarded by signal
+    /**
+     * A wake-up is pending: set under {@code signal}, cleared by the sender under it before it drains.
+     * Volatile so that {@link #wakeup()} can skip the monitor while one is pending: every
+     * application thread that finishes a batch calls it, and on a busy ingestion instance the
+     * contended monitor was 16 % of the CPU samples (JFR). Skipping is safe: the pending wake-up
+     * is consumed after the caller's append, so the drain that follows sees the append.
+     */
+    private volatile boolean woken;
     private volatile boolean running = true;
     private volatile boolean forceClose;
     private volatile StrataException fatal;
@@ -163,6 +170,9 @@ final class Sender implements Runnable {
 
     /** Wakes the loop (new or full batch, answer, metadata, flush, close). */
     void wakeup() {
+        if (woken) {
+            return;
+        }
         synchronized (signal) {
             woken = true;
             signal.notifyAll();
