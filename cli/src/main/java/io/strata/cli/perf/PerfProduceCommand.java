@@ -5,6 +5,7 @@ import io.strata.client.StrataException;
 import io.strata.client.admin.StrataAdmin;
 import io.strata.client.ingestion.IngestionPublisher;
 import io.strata.client.producer.ProducerConfig;
+import io.strata.client.producer.Callback;
 import io.strata.client.producer.ProducerRecord;
 import io.strata.client.producer.RecordMetadata;
 import io.strata.client.producer.StrataProducer;
@@ -27,7 +28,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BiConsumer;
 
 /**
  * {@code strata perf produce}: sends {@code --records} records of {@code --record-size} random
@@ -309,8 +309,7 @@ public final class PerfProduceCommand implements Callable<Integer> {
             byte[] value = payloads.next();
             long start = System.nanoTime();
             try {
-                producer.send(new ProducerRecord<>(topic, value)).whenComplete(new Ack(start, value.length, whole, steady,
-                        failures));
+                producer.send(new ProducerRecord<>(topic, value), new Ack(start, value.length, whole, steady, failures));
             } catch (RuntimeException e) {
                 failures.add(e);
             }
@@ -361,8 +360,11 @@ public final class PerfProduceCommand implements Callable<Integer> {
         }
     }
 
-    /** A record's acknowledgement: its latency into the stats, or its failure counted. */
-    static final class Ack implements BiConsumer<RecordMetadata, Throwable> {
+    /**
+     * A record's acknowledgement: its latency into the stats, or its failure counted. A send
+     * callback, as Kafka's ProducerPerformance uses (no future and dependent stage per record).
+     */
+    static final class Ack implements Callback {
         private final long startNanos;
         private final int size;
         private final PerfStats whole;
@@ -378,7 +380,7 @@ public final class PerfProduceCommand implements Callable<Integer> {
         }
 
         @Override
-        public void accept(RecordMetadata metadata, Throwable failure) {
+        public void onCompletion(RecordMetadata metadata, Exception failure) {
             if (failure != null) {
                 failures.add(failure);
                 return;

@@ -34,12 +34,48 @@ final class ProducerBatch {
     static final int RECORD_OBJECTS_BYTES = 160;
 
     /**
-     * A record's future and what completing it needs.
+     * How a record is completed, and what completing it needs: exactly one of {@code future} and
+     * {@code callback} is set ({@link StrataProducer#send(ProducerRecord)} and its callback form).
      *
      * @param future    completed with the record's metadata or failure
+     * @param callback  called with the record's metadata or failure
      * @param timestamp the create time the record was sent with
      */
-    record PendingRecord(CompletableFuture<RecordMetadata> future, long timestamp) {
+    record PendingRecord(CompletableFuture<RecordMetadata> future, Callback callback, long timestamp) {
+
+        PendingRecord {
+            if ((future == null) == (callback == null)) {
+                throw new IllegalArgumentException("a record is completed by a future or by a callback, exactly one");
+            }
+        }
+
+        void complete(RecordMetadata metadata) {
+            if (future != null) {
+                future.complete(metadata);
+            } else {
+                call(callback, metadata, null);
+            }
+        }
+
+        void fail(TopicPartition tp, StrataException error) {
+            if (future != null) {
+                future.completeExceptionally(error);
+            } else {
+                call(callback, new RecordMetadata(tp.topic(), tp.partition(), -1, -1), error);
+            }
+        }
+    }
+
+    private static final System.Logger LOG = System.getLogger(ProducerBatch.class.getName());
+
+    /** Runs an application's callback; what it throws is logged, as Kafka's producer does, and must not stop the sender. */
+    static void call(Callback callback, RecordMetadata metadata, Exception error) {
+        try {
+            callback.onCompletion(metadata, error);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "a send callback for " + metadata.topic() + "-" + metadata.partition()
+                    + " threw; the producer goes on", e);
+        }
     }
 
     private final TopicPartition tp;
@@ -97,25 +133,24 @@ final class ProducerBatch {
      * {@code batch.size} (an empty batch takes any record). The append that fills the batch, or
      * finds it full, closes its records: see {@link #markFull()}.
      *
-     * @return the record's future, or {@code null} when it did not fit
+     * @param pending the record's timestamp and how it is completed (its future or callback)
+     * @return whether the record was appended; when not, nothing of it was kept
      */
-    CompletableFuture<RecordMetadata> tryAppend(long timestamp, byte[] key, byte[] value, List<RecordHeader> headers,
-                                                int estimatedBytes) {
+    boolean tryAppend(PendingRecord pending, byte[] key, byte[] value, List<RecordHeader> headers, int estimatedBytes) {
         if (full || builder == null) {
-            return null;
+            return false;
         }
         if (!records.isEmpty() && (long) builder.estimatedSizeInBytes() + estimatedBytes > batchSize) {
             markFull();
-            return null;
+            return false;
         }
-        builder.append(timestamp, key, value, headers);
-        CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
-        records.add(new PendingRecord(future, timestamp));
+        builder.append(pending.timestamp(), key, value, headers);
+        records.add(pending);
         recordObjectsBytes += RECORD_OBJECTS_BYTES;
         if (builder.estimatedSizeInBytes() >= batchSize) {
             markFull();
         }
-        return future;
+        return true;
     }
 
     /**
@@ -254,7 +289,7 @@ final class ProducerBatch {
             PendingRecord r = records.get(i);
             long offset = baseOffset < 0 ? -1 : baseOffset + i;
             long timestamp = logAppendTimeMs >= 0 ? logAppendTimeMs : r.timestamp();
-            r.future().complete(new RecordMetadata(tp.topic(), tp.partition(), offset, timestamp));
+            r.complete(new RecordMetadata(tp.topic(), tp.partition(), offset, timestamp));
         }
         done.complete(null);
     }
@@ -262,7 +297,7 @@ final class ProducerBatch {
     /** Fails every record with {@code error}. */
     void fail(StrataException error) {
         for (PendingRecord r : records) {
-            r.future().completeExceptionally(error);
+            r.fail(tp, error);
         }
         done.complete(null);
     }

@@ -43,7 +43,7 @@ final class RecordAccumulator {
     /**
      * What an append did.
      *
-     * @param future    the record's future; {@code null} when aborted
+     * @param future    the record's future; {@code null} when aborted or completed by a callback
      * @param newBatch  the record started a new batch
      * @param batchFull the batch the record went to is full now
      * @param aborted   nothing was appended: the partition had no open batch and the caller asked
@@ -93,14 +93,14 @@ final class RecordAccumulator {
      * @throws StrataException {@code BUFFER_EXHAUSTED} when no memory came free in time,
      *                         {@code RECORD_TOO_LARGE} for a record larger than {@code buffer.memory}
      */
-    AppendResult append(TopicPartition tp, long timestamp, byte[] key, byte[] value, List<RecordHeader> headers,
-                        boolean abortOnNewBatch, long maxBlockMs) {
+    AppendResult append(TopicPartition tp, ProducerBatch.PendingRecord pending, byte[] key, byte[] value,
+                        List<RecordHeader> headers, boolean abortOnNewBatch, long maxBlockMs) {
         long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxBlockMs);
         // The record's objects; the batch it joins owns them from then on.
         pool.reserve(ProducerBatch.RECORD_OBJECTS_BYTES, maxBlockMs);
         boolean joinedBatch = false;
         try {
-            AppendResult result = appendReserved(tp, timestamp, key, value, headers, abortOnNewBatch, deadlineNanos);
+            AppendResult result = appendReserved(tp, pending, key, value, headers, abortOnNewBatch, deadlineNanos);
             joinedBatch = !result.aborted();
             return result;
         } finally {
@@ -110,12 +110,13 @@ final class RecordAccumulator {
         }
     }
 
-    private AppendResult appendReserved(TopicPartition tp, long timestamp, byte[] key, byte[] value,
-                                        List<RecordHeader> headers, boolean abortOnNewBatch, long deadlineNanos) {
+    private AppendResult appendReserved(TopicPartition tp, ProducerBatch.PendingRecord pending, byte[] key,
+                                        byte[] value, List<RecordHeader> headers, boolean abortOnNewBatch,
+                                        long deadlineNanos) {
         int estimate = ProducerBatch.estimateSize(key, value, headers);
         Deque<ProducerBatch> queue = queues.computeIfAbsent(tp, x -> new ArrayDeque<>());
         synchronized (queue) {
-            AppendResult joined = tryAppendToLast(queue, timestamp, key, value, headers, estimate);
+            AppendResult joined = tryAppendToLast(queue, pending, key, value, headers, estimate);
             if (joined != null) {
                 return joined;
             }
@@ -129,18 +130,18 @@ final class RecordAccumulator {
         boolean kept = false;
         try {
             synchronized (queue) {
-                AppendResult joined = tryAppendToLast(queue, timestamp, key, value, headers, estimate);
+                AppendResult joined = tryAppendToLast(queue, pending, key, value, headers, estimate);
                 if (joined != null) {
                     return joined; // another thread opened a batch meanwhile
                 }
                 long now = clock.millis();
                 ProducerBatch batch = new ProducerBatch(tp, compression, batchSize, reserved, now,
                         saturatedAdd(now, deliveryTimeoutMs));
-                CompletableFuture<RecordMetadata> f = batch.tryAppend(timestamp, key, value, headers, estimate);
+                batch.tryAppend(pending, key, value, headers, estimate); // an empty batch takes any record
                 queue.addLast(batch);
                 incomplete.add(batch);
                 kept = true;
-                return new AppendResult(f, true, batch.isFull(), false);
+                return new AppendResult(pending.future(), true, batch.isFull(), false);
             }
         } finally {
             if (!kept) {
@@ -150,16 +151,15 @@ final class RecordAccumulator {
     }
 
     /** Under the queue's lock: appends to the last batch if it has room; null when it has none. */
-    private AppendResult tryAppendToLast(Deque<ProducerBatch> queue, long timestamp, byte[] key, byte[] value,
-                                         List<RecordHeader> headers, int estimate) {
+    private AppendResult tryAppendToLast(Deque<ProducerBatch> queue, ProducerBatch.PendingRecord pending, byte[] key,
+                                         byte[] value, List<RecordHeader> headers, int estimate) {
         if (closing) {
             throw new IllegalStateException("the producer is closed");
         }
         ProducerBatch last = queue.peekLast();
         if (last != null) {
-            CompletableFuture<RecordMetadata> f = last.tryAppend(timestamp, key, value, headers, estimate);
-            if (f != null) {
-                return new AppendResult(f, false, last.isFull(), false);
+            if (last.tryAppend(pending, key, value, headers, estimate)) {
+                return new AppendResult(pending.future(), false, last.isFull(), false);
             }
         }
         return null;

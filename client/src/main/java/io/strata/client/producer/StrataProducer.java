@@ -36,6 +36,8 @@ import java.util.concurrent.TimeUnit;
  * {@code max.block.ms}); its future completes when the leader acknowledged the record
  * ({@code acks}) or with a {@link StrataException} once the record failed for good. Futures
  * complete on the client's I/O threads: keep dependent actions short and never block in them.
+ * {@link #send(ProducerRecord, Callback)} is the same with Kafka's callback instead of a future,
+ * which spares a future and its dependent stage per record (the form to use at high rates).
  * Records of one partition are written in send order, and with {@code enable.idempotence} (the
  * default) each exactly once however often a request is retried; see {@link ProducerConfig} for
  * the knobs.
@@ -121,45 +123,76 @@ public final class StrataProducer<K, V> implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public CompletableFuture<RecordMetadata> send(ProducerRecord<K, V> record) {
+        CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
+        send(record, future, null);
+        return future;
+    }
+
+    /**
+     * Sends a record asynchronously and calls {@code callback} once it is acknowledged or failed
+     * for good (Kafka's {@code send(record, callback)}); the failures are those of
+     * {@link #send(ProducerRecord)}, given to the callback. The callback runs on one of the
+     * producer's I/O threads, or on the caller's before this returns when the record fails at once
+     * (an unknown topic, no buffer memory within {@code max.block.ms}).
+     *
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public void send(ProducerRecord<K, V> record, Callback callback) {
+        send(record, null, Objects.requireNonNull(callback, "callback"));
+    }
+
+    /** Sends a record completed by exactly one of {@code future} and {@code callback}. */
+    private void send(ProducerRecord<K, V> record, CompletableFuture<RecordMetadata> future, Callback callback) {
         Objects.requireNonNull(record, "record");
         if (closed) {
             throw new IllegalStateException("cannot send after the producer is closed");
         }
-        if (sender.fatal() != null) {
-            return CompletableFuture.failedFuture(sender.fatal());
-        }
-        long deadline = saturatedAdd(clock.millis(), config.maxBlockMs());
+        int partition = record.partition() != null ? record.partition() : -1;
         try {
-            TopicMetadata topic = metadata.awaitTopic(record.topic(), deadline);
-            int numPartitions = topic.getPartitionsCount();
-            byte[] key = keySerializer.serialize(record.topic(), record.key());
-            byte[] value = valueSerializer.serialize(record.topic(), record.value());
-            int partition;
-            if (record.partition() != null) {
-                partition = record.partition();
-                if (partition >= numPartitions) {
-                    throw new StrataException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "partition " + partition
-                            + " of topic '" + record.topic() + "' does not exist (it has " + numPartitions + ")");
-                }
-            } else {
-                partition = choosePartition(record.topic(), key, numPartitions);
+            if (sender.fatal() != null) {
+                throw sender.fatal();
             }
-            long timestamp = record.timestamp() != null ? record.timestamp() : clock.millis();
-            RecordAccumulator.AppendResult result = accumulator.append(new TopicPartition(record.topic(), partition),
-                    timestamp, key, value, record.headers(), record.partition() == null, remaining(deadline));
-            if (result.aborted()) {
-                partitioner.onNewBatch(record.topic(), numPartitions, partition);
-                partition = choosePartition(record.topic(), key, numPartitions);
-                result = accumulator.append(new TopicPartition(record.topic(), partition), timestamp, key, value,
-                        record.headers(), false, remaining(deadline));
-            }
-            if (result.newBatch() || result.batchFull()) {
-                sender.wakeup();
-            }
-            return result.future();
+            partition = append(record, future, callback);
         } catch (StrataException e) {
-            return CompletableFuture.failedFuture(e);
+            if (future != null) {
+                future.completeExceptionally(e);
+            } else {
+                ProducerBatch.call(callback, new RecordMetadata(record.topic(), partition, -1, -1), e);
+            }
         }
+    }
+
+    /** Appends the record to its partition's batch; returns the partition. */
+    private int append(ProducerRecord<K, V> record, CompletableFuture<RecordMetadata> future, Callback callback) {
+        long deadline = saturatedAdd(clock.millis(), config.maxBlockMs());
+        TopicMetadata topic = metadata.awaitTopic(record.topic(), deadline);
+        int numPartitions = topic.getPartitionsCount();
+        byte[] key = keySerializer.serialize(record.topic(), record.key());
+        byte[] value = valueSerializer.serialize(record.topic(), record.value());
+        int partition;
+        if (record.partition() != null) {
+            partition = record.partition();
+            if (partition >= numPartitions) {
+                throw new StrataException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "partition " + partition
+                        + " of topic '" + record.topic() + "' does not exist (it has " + numPartitions + ")");
+            }
+        } else {
+            partition = choosePartition(record.topic(), key, numPartitions);
+        }
+        long timestamp = record.timestamp() != null ? record.timestamp() : clock.millis();
+        ProducerBatch.PendingRecord pending = new ProducerBatch.PendingRecord(future, callback, timestamp);
+        RecordAccumulator.AppendResult result = accumulator.append(new TopicPartition(record.topic(), partition),
+                pending, key, value, record.headers(), record.partition() == null, remaining(deadline));
+        if (result.aborted()) {
+            partitioner.onNewBatch(record.topic(), numPartitions, partition);
+            partition = choosePartition(record.topic(), key, numPartitions);
+            result = accumulator.append(new TopicPartition(record.topic(), partition), pending, key, value,
+                    record.headers(), false, remaining(deadline));
+        }
+        if (result.newBatch() || result.batchFull()) {
+            sender.wakeup();
+        }
+        return partition;
     }
 
     private long remaining(long deadline) {

@@ -5,6 +5,7 @@ import io.strata.records.Compression;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,7 +16,7 @@ class PartitionInFlightTest {
 
     private static ProducerBatch batch() {
         ProducerBatch b = new ProducerBatch(TP, Compression.NONE, 100, 100, 0, Long.MAX_VALUE);
-        b.tryAppend(1, null, new byte[10], List.of(), 50);
+        b.tryAppend(new ProducerBatch.PendingRecord(new CompletableFuture<>(), null, 1), null, new byte[10], List.of(), 50);
         return b;
     }
 

@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,7 +37,8 @@ class ProducerBatchTest {
 
     private static boolean append(ProducerBatch batch, int i) {
         byte[] key = ("k" + i).getBytes(StandardCharsets.UTF_8);
-        return batch.tryAppend(10L + i, key, value(i), HEADERS, ProducerBatch.estimateSize(key, value(i), HEADERS)) != null;
+        return batch.tryAppend(new ProducerBatch.PendingRecord(new CompletableFuture<>(), null, 10L + i), key, value(i), HEADERS,
+                ProducerBatch.estimateSize(key, value(i), HEADERS));
     }
 
     /** The batch as the sender built it before appending threads compressed: records, then stamp, then build. */
@@ -82,8 +84,8 @@ class ProducerBatchTest {
     void theAppendThatFillsTheBatchCompressesIt() {
         ProducerBatch batch = batch(Compression.LZ4, 1000);
         byte[] zeros = new byte[2000];
-        assertThat(batch.tryAppend(5L, null, zeros, List.of(), ProducerBatch.estimateSize(null, zeros, List.of())))
-                .isNotNull();
+        assertThat(batch.tryAppend(new ProducerBatch.PendingRecord(new CompletableFuture<>(), null, 5L), null, zeros,
+                List.of(), ProducerBatch.estimateSize(null, zeros, List.of()))).isTrue();
         assertThat(batch.isFull()).isTrue();
         assertThat(batch.sizeUpperBound()).isLessThan(200);
 

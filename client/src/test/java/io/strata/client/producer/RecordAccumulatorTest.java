@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -33,7 +34,11 @@ class RecordAccumulatorTest {
     }
 
     private static RecordAccumulator.AppendResult append(RecordAccumulator acc, TopicPartition tp, int valueBytes) {
-        return acc.append(tp, 1L, null, new byte[valueBytes], List.of(), false, 0);
+        return acc.append(tp, pending(1L), null, new byte[valueBytes], List.of(), false, 0);
+    }
+
+    private static ProducerBatch.PendingRecord pending(long timestamp) {
+        return new ProducerBatch.PendingRecord(new CompletableFuture<>(), null, timestamp);
     }
 
     @Test
@@ -115,12 +120,12 @@ class RecordAccumulatorTest {
     @Test
     void abortOnNewBatchReportsAMissingOpenBatchWithoutAppending() {
         RecordAccumulator acc = accumulator(65536);
-        RecordAccumulator.AppendResult aborted = acc.append(TP, 1L, null, new byte[1], List.of(), true, 0);
+        RecordAccumulator.AppendResult aborted = acc.append(TP, pending(1L), null, new byte[1], List.of(), true, 0);
         assertThat(aborted.aborted()).isTrue();
         assertThat(acc.hasQueued()).isFalse();
 
         append(acc, TP, 1);
-        RecordAccumulator.AppendResult joined = acc.append(TP, 1L, null, new byte[1], List.of(), true, 0);
+        RecordAccumulator.AppendResult joined = acc.append(TP, pending(1L), null, new byte[1], List.of(), true, 0);
         assertThat(joined.aborted()).isFalse();
         assertThat(joined.future()).isNotNull();
     }
@@ -209,7 +214,7 @@ class RecordAccumulatorTest {
         append(acc, TP, 3000);
         append(acc, TP, 3000);
         assertThat(small.availableBytes()).isZero();
-        assertThatThrownBy(() -> acc.append(TP, 1L, null, new byte[3000], List.of(), false, 20))
+        assertThatThrownBy(() -> acc.append(TP, pending(1L), null, new byte[3000], List.of(), false, 20))
                 .isInstanceOfSatisfying(StrataException.class, e -> assertThat(e.reason()).isEqualTo(ErrorCode.BUFFER_EXHAUSTED));
         assertThat(acc.partitionsWithBatches()).containsExactly(TP);
     }
@@ -232,7 +237,7 @@ class RecordAccumulatorTest {
     void completingABatchFreesItsMemory() {
         RecordAccumulator acc = accumulator(65536);
         byte[] value = new byte[1000];
-        RecordAccumulator.AppendResult r = acc.append(TP, 7L, null, value, List.of(), false, 0);
+        RecordAccumulator.AppendResult r = acc.append(TP, pending(7L), null, value, List.of(), false, 0);
         assertThat(pool.availableBytes()).isEqualTo(pool.totalBytes() - 65536 - ProducerBatch.RECORD_OBJECTS_BYTES);
 
         ProducerBatch batch = acc.drain(TP, Integer.MAX_VALUE, Integer.MAX_VALUE, RecordAccumulator.NOTHING_TO_STAMP).get(0);

@@ -134,6 +134,70 @@ class StrataProducerTest extends FakeStrataProducerTest {
     }
 
     @Test
+    void callbacksGetEachRecordsOffsetInSendOrder() throws Exception {
+        List<Long> offsets = java.util.Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch done = new CountDownLatch(100);
+        try (var producer = producer(Map.of("batch.size", 300))) {
+            for (int i = 0; i < 100; i++) {
+                producer.send(new ProducerRecord<>("t", "v" + i), (md, e) -> {
+                    assertThat(e).isNull();
+                    offsets.add(md.offset());
+                    done.countDown();
+                });
+            }
+            assertThat(done.await(20, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(offsets).containsExactlyElementsOf(java.util.stream.LongStream.range(0, 100).boxed().toList());
+        assertThat(values(fake.records(new TopicPartition("t", 0)))).hasSize(100).startsWith("v0").endsWith("v99");
+    }
+
+    @Test
+    void aCallbackGetsTheFailureOfABatchTheLeaderRefused() throws Exception {
+        fake.failProduces(new TopicPartition("two", 0), ErrorCode.INVALID_BATCH);
+        CompletableFuture<Exception> failure = new CompletableFuture<>();
+        CompletableFuture<RecordMetadata> metadata = new CompletableFuture<>();
+        try (var producer = producer(Map.of())) {
+            producer.send(new ProducerRecord<>("two", 0, null, "a"), (md, e) -> {
+                metadata.complete(md);
+                failure.complete(e);
+            });
+            producer.flush();
+        }
+        assertThat(failure.get(20, TimeUnit.SECONDS)).isInstanceOfSatisfying(StrataException.class,
+                e -> assertThat(e.reason()).isEqualTo(ErrorCode.INVALID_BATCH));
+        assertThat(metadata.join()).isEqualTo(new RecordMetadata("two", 0, -1, -1));
+    }
+
+    @Test
+    void aCallbackForAnUnknownTopicRunsBeforeSendReturns() {
+        List<Exception> failures = new ArrayList<>();
+        List<RecordMetadata> metadata = new ArrayList<>();
+        try (var producer = producer(Map.of())) {
+            producer.send(new ProducerRecord<>("nope", "a"), (md, e) -> {
+                metadata.add(md);
+                failures.add(e);
+            });
+            assertThat(failures).singleElement().isInstanceOfSatisfying(StrataException.class,
+                    e -> assertThat(e.reason()).isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+            assertThat(metadata).containsExactly(new RecordMetadata("nope", -1, -1, -1));
+        }
+        assertThat(fake.produceCalls()).isZero();
+    }
+
+    @Test
+    void aCallbackThatThrowsDoesNotStopTheProducer() {
+        try (var producer = producer(Map.of("linger.ms", 0))) {
+            CountDownLatch called = new CountDownLatch(1);
+            producer.send(new ProducerRecord<>("t", "a"), (md, e) -> {
+                called.countDown();
+                throw new IllegalStateException("the application's bug");
+            });
+            assertThat(producer.send(new ProducerRecord<>("t", "b")).join().offset()).isEqualTo(1);
+            assertThat(called.getCount()).isZero();
+        }
+    }
+
+    @Test
     void unknownTopicFailsFastWithoutProducing() {
         try (var producer = producer(Map.of())) {
             CompletableFuture<RecordMetadata> f = producer.send(new ProducerRecord<>("nope", "a"));

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -63,28 +64,36 @@ public final class Publisher implements AutoCloseable {
      */
     public CompletableFuture<List<PublishResult>> publish(List<PublishRecord> records, Acks acks) {
         StrataProducer<byte[], byte[]> producer = producer(acks);
-        // One slot per record and a countdown: no future per record beyond the producer's own.
+        // One slot per record and a countdown, filled by the producer's callbacks: no future per record.
         PublishResult[] results = new PublishResult[records.size()];
         AtomicInteger outstanding = new AtomicInteger(records.size());
         CompletableFuture<List<PublishResult>> all = new CompletableFuture<>();
+        AtomicBoolean firstRefused = new AtomicBoolean(); // no buffer memory: the callback runs inside send
+        String topic = null;
         for (int i = 0; i < records.size(); i++) {
-            CompletableFuture<RecordMetadata> sent = producer.send(toProducerRecord(records.get(i)));
-            if (i == 0 && sent.isCompletedExceptionally() && reasonOf(sent) == ErrorCode.BUFFER_EXHAUSTED) {
+            PublishRecord record = records.get(i);
+            // Parsing gives every record its own topic String; one instance per run of equal topics
+            // keeps its hash computed once and makes the producer's map lookups compare references.
+            topic = record.getTopic().equals(topic) ? topic : record.getTopic();
+            int slot = i;
+            pending.incrementAndGet();
+            producer.send(toProducerRecord(record, topic), (metadata, failure) -> {
+                pending.decrementAndGet();
+                if (slot == 0 && failure instanceof StrataException e && e.reason() == ErrorCode.BUFFER_EXHAUSTED) {
+                    firstRefused.set(true);
+                }
+                results[slot] = result(metadata, failure);
+                if (outstanding.decrementAndGet() == 0) {
+                    all.complete(Arrays.asList(results)); // the decrement publishes every slot's write
+                }
+            });
+            if (i == 0 && firstRefused.get()) {
                 io.grpc.Metadata trailers = new io.grpc.Metadata();
                 trailers.put(StrataError.RETRY_AFTER_KEY, Long.toString(RETRY_AFTER_MS));
                 throw StrataError.exception(ErrorCode.BUFFER_EXHAUSTED, "ingestion " + config.instanceId()
                         + " has no buffer memory left (strata.ingestion.buffer.memory=" + config.bufferMemory()
                         + "); nothing of this request was sent: retry after " + RETRY_AFTER_MS + " ms", trailers);
             }
-            pending.incrementAndGet();
-            int slot = i;
-            sent.whenComplete((metadata, failure) -> {
-                pending.decrementAndGet();
-                results[slot] = result(metadata, failure);
-                if (outstanding.decrementAndGet() == 0) {
-                    all.complete(Arrays.asList(results)); // the decrement publishes every slot's write
-                }
-            });
         }
         if (records.isEmpty()) {
             all.complete(List.of());
@@ -95,15 +104,6 @@ public final class Publisher implements AutoCloseable {
     /** Records handed to the producers and not yet acknowledged or failed: this instance's backlog. */
     public long pendingRecords() {
         return pending.get();
-    }
-
-    private static ErrorCode reasonOf(CompletableFuture<?> failed) {
-        try {
-            failed.join();
-            return ErrorCode.ERROR_CODE_UNSPECIFIED;
-        } catch (CompletionException e) {
-            return e.getCause() instanceof StrataException se ? se.reason() : ErrorCode.ERROR_CODE_UNSPECIFIED;
-        }
     }
 
     private static PublishResult result(RecordMetadata metadata, Throwable failure) {
@@ -117,10 +117,10 @@ public final class Publisher implements AutoCloseable {
                 .setErrorMessage(cause.getMessage() != null ? cause.getMessage() : cause.toString()).build();
     }
 
-    private static ProducerRecord<byte[], byte[]> toProducerRecord(PublishRecord r) {
+    private static ProducerRecord<byte[], byte[]> toProducerRecord(PublishRecord r, String topic) {
         List<RecordHeader> headers = r.getHeadersCount() == 0 ? List.of() : r.getHeadersList().stream()
                 .map(h -> new RecordHeader(h.getKey(), h.getValue().toByteArray())).toList();
-        return new ProducerRecord<>(r.getTopic(), r.hasPartition() ? r.getPartition() : null,
+        return new ProducerRecord<>(topic, r.hasPartition() ? r.getPartition() : null,
                 r.getTimestampMs() > 0 ? r.getTimestampMs() : null,
                 r.hasKey() ? r.getKey().toByteArray() : null, r.getValue().toByteArray(), headers);
     }
