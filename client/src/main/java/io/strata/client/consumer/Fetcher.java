@@ -1,5 +1,7 @@
 package io.strata.client.consumer;
 
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
 import io.strata.client.StrataException;
 import io.strata.client.TopicPartition;
 import io.strata.client.internal.Address;
@@ -21,8 +23,6 @@ import io.strata.records.CorruptBatchException;
 import io.strata.records.InvalidBatchException;
 import io.strata.records.Record;
 import io.strata.records.RecordBatches;
-import io.grpc.MethodDescriptor;
-import io.grpc.stub.ClientCalls;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -95,7 +95,7 @@ final class Fetcher {
     private final LeaderCalls leaders;
     private final Clock clock;
     private final NodeThrottle throttle;
-    /** Fetch with answers parsed into {@link #parseBuffers} (no copy of the batches out of the received bytes). */
+    /** Fetch with answers parsed into reused arrays (no copy of the batches out of the received bytes). */
     private final MethodDescriptor<FetchRequest, LeasedMessage<FetchResponse>> fetchMethod;
     private final Map<TopicPartition, PartitionFetchState> states = new LinkedHashMap<>();
     private final LinkedBlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
@@ -111,7 +111,7 @@ final class Fetcher {
         this.leaders = leaders;
         this.clock = clock;
         this.throttle = new NodeThrottle(clock);
-        // One array per partition answer in flight or queued is the most used at once; keep a few.
+        // An array is held per answer in flight or queued (at most one per partition); a few free ones are kept.
         int answerBytes = config.maxPartitionFetchBytes() + ANSWER_OVERHEAD_BYTES;
         ParseBufferPool parseBuffers = new ParseBufferPool(POOLED_ANSWER_MIN_BYTES, answerBytes, MAX_FREE_PARSE_BUFFERS);
         this.fetchMethod = LeasedMessageMarshaller.forMethod(StorageGrpc.getFetchMethod(),
