@@ -97,6 +97,18 @@ public final class MetadataCache {
     }
 
     /**
+     * The metadata of {@code topic} if it is known now, else null; either way the topic is kept
+     * fresh from now on. Never blocks.
+     */
+    public TopicMetadata knownTopic(String topic) {
+        TopicMetadata known = snapshot.topics().get(topic);
+        if (known != null && !interest.contains(topic)) { // a read: send() comes here for every record
+            interest.add(topic);
+        }
+        return known;
+    }
+
+    /**
      * Blocks until the metadata of {@code topic} is known, refreshing and retrying retriable
      * failures with backoff until {@code deadlineMs} (client clock).
      *
@@ -105,11 +117,8 @@ public final class MetadataCache {
      *                         {@link ErrorCode#REQUEST_TIMED_OUT}) when the deadline passes
      */
     public TopicMetadata awaitTopic(String topic, long deadlineMs) {
-        TopicMetadata known = snapshot.topics().get(topic);
+        TopicMetadata known = knownTopic(topic);
         if (known != null) {
-            if (!interest.contains(topic)) { // a read: send() comes here for every record
-                interest.add(topic);
-            }
             return known;
         }
         StrataException last = null;

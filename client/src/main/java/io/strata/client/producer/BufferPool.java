@@ -35,16 +35,17 @@ final class BufferPool {
     /**
      * Takes {@code bytes} from the pool, waiting up to {@code maxBlockMs} for them.
      *
+     * @return what is left of {@code maxBlockMs} (all of it when the bytes were free at once)
      * @throws StrataException {@link ErrorCode#RECORD_TOO_LARGE} when {@code bytes} exceed the whole
      *                         pool; {@link ErrorCode#BUFFER_EXHAUSTED} when the wait ran out
      */
-    void reserve(int bytes, long maxBlockMs) {
+    long reserve(int bytes, long maxBlockMs) {
         if (bytes > totalBytes) {
             throw new StrataException(ErrorCode.RECORD_TOO_LARGE, "a record needs a batch of about " + bytes
                     + " bytes, more than " + ProducerConfig.BUFFER_MEMORY + "=" + totalBytes);
         }
         if (tryTake(bytes)) {
-            return;
+            return maxBlockMs;
         }
         lock.lock();
         waiters.incrementAndGet();
@@ -59,6 +60,7 @@ final class BufferPool {
                 }
                 leftNanos = freed.awaitNanos(leftNanos);
             }
+            return Math.max(0, TimeUnit.NANOSECONDS.toMillis(leftNanos));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StrataException(ErrorCode.ERROR_CODE_UNSPECIFIED, "INTERRUPTED", false, null,

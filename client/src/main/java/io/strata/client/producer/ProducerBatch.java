@@ -85,7 +85,7 @@ final class ProducerBatch {
     private final long reservedBytes;
     private long recordObjectsBytes;
     private final Compression compression;
-    private final List<PendingRecord> records = new ArrayList<>();
+    private final ArrayList<PendingRecord> records = new ArrayList<>();
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private RecordBatchBuilder builder;
     private ByteBuffer built;
@@ -143,6 +143,11 @@ final class ProducerBatch {
         if (!records.isEmpty() && (long) builder.estimatedSizeInBytes() + estimatedBytes > batchSize) {
             markFull();
             return false;
+        }
+        if (records.isEmpty()) {
+            // Room for as many records like the first as fill the batch (~550 of 100 bytes in 64 KiB),
+            // where a default-sized list would grow through a dozen copies.
+            records.ensureCapacity(Math.clamp(batchSize / Math.max(1, estimatedBytes) + 1, 1, 4096));
         }
         builder.append(pending.timestamp(), key, value, headers);
         records.add(pending);

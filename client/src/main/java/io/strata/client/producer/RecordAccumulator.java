@@ -17,7 +17,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
@@ -95,12 +94,11 @@ final class RecordAccumulator {
      */
     AppendResult append(TopicPartition tp, ProducerBatch.PendingRecord pending, byte[] key, byte[] value,
                         List<RecordHeader> headers, boolean abortOnNewBatch, long maxBlockMs) {
-        long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxBlockMs);
         // The record's objects; the batch it joins owns them from then on.
-        pool.reserve(ProducerBatch.RECORD_OBJECTS_BYTES, maxBlockMs);
+        long leftMs = pool.reserve(ProducerBatch.RECORD_OBJECTS_BYTES, maxBlockMs);
         boolean joinedBatch = false;
         try {
-            AppendResult result = appendReserved(tp, pending, key, value, headers, abortOnNewBatch, deadlineNanos);
+            AppendResult result = appendReserved(tp, pending, key, value, headers, abortOnNewBatch, leftMs);
             joinedBatch = !result.aborted();
             return result;
         } finally {
@@ -112,7 +110,7 @@ final class RecordAccumulator {
 
     private AppendResult appendReserved(TopicPartition tp, ProducerBatch.PendingRecord pending, byte[] key,
                                         byte[] value, List<RecordHeader> headers, boolean abortOnNewBatch,
-                                        long deadlineNanos) {
+                                        long maxBlockMs) {
         int estimate = ProducerBatch.estimateSize(key, value, headers);
         Deque<ProducerBatch> queue = queues.computeIfAbsent(tp, x -> new ArrayDeque<>());
         synchronized (queue) {
@@ -126,7 +124,7 @@ final class RecordAccumulator {
         }
         // Waiting for memory must not hold the queue: the sender drains it, which frees memory.
         int reserved = ProducerBatch.bytesToReserve(batchSize, estimate, pool.totalBytes() - ProducerBatch.RECORD_OBJECTS_BYTES);
-        pool.reserve(reserved, Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime())));
+        pool.reserve(reserved, maxBlockMs);
         boolean kept = false;
         try {
             synchronized (queue) {

@@ -164,8 +164,14 @@ public final class StrataProducer<K, V> implements AutoCloseable {
 
     /** Appends the record to its partition's batch; returns the partition. */
     private int append(ProducerRecord<K, V> record, CompletableFuture<RecordMetadata> future, Callback callback) {
-        long deadline = saturatedAdd(clock.millis(), config.maxBlockMs());
-        TopicMetadata topic = metadata.awaitTopic(record.topic(), deadline);
+        // One clock read per record on the common path (known topic): time and deadline follow from it.
+        long now = clock.millis();
+        long deadline = saturatedAdd(now, config.maxBlockMs());
+        TopicMetadata topic = metadata.knownTopic(record.topic());
+        if (topic == null) {
+            topic = metadata.awaitTopic(record.topic(), deadline);
+            now = clock.millis();
+        }
         int numPartitions = topic.getPartitionsCount();
         byte[] key = keySerializer.serialize(record.topic(), record.key());
         byte[] value = valueSerializer.serialize(record.topic(), record.value());
@@ -179,10 +185,10 @@ public final class StrataProducer<K, V> implements AutoCloseable {
         } else {
             partition = choosePartition(record.topic(), key, numPartitions);
         }
-        long timestamp = record.timestamp() != null ? record.timestamp() : clock.millis();
+        long timestamp = record.timestamp() != null ? record.timestamp() : now;
         ProducerBatch.PendingRecord pending = new ProducerBatch.PendingRecord(future, callback, timestamp);
         RecordAccumulator.AppendResult result = accumulator.append(new TopicPartition(record.topic(), partition),
-                pending, key, value, record.headers(), record.partition() == null, remaining(deadline));
+                pending, key, value, record.headers(), record.partition() == null, Math.max(0, deadline - now));
         if (result.aborted()) {
             partitioner.onNewBatch(record.topic(), numPartitions, partition);
             partition = choosePartition(record.topic(), key, numPartitions);
