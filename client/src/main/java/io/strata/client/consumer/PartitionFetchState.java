@@ -10,7 +10,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * What the consumer knows about one assigned partition: its position (the offset of the next
- * record {@code poll} returns), records fetched but not yet returned, and the fetch in flight.
+ * record {@code poll} returns), records fetched but not yet returned, and its FetchStream (or the
+ * unary fetch in flight).
  * Touched only by the thread that calls the consumer.
  */
 final class PartitionFetchState {
@@ -24,7 +25,12 @@ final class PartitionFetchState {
     final ArrayDeque<Record> buffered = new ArrayDeque<>();
     /** {@code next_offset} of the fetch that filled {@link #buffered}. */
     long bufferedNextOffset = -1;
+    /** The unary fetch in flight (to a node that serves no FetchStream). */
     CompletableFuture<LeasedMessage<FetchResponse>> inFlight;
+    /** The partition's open FetchStream, or null. */
+    PartitionStream stream;
+    /** An answer was asked of {@link #stream} and has not come yet. */
+    boolean awaitingStream;
     /** Bumped by every seek: answers to older fetches are dropped. */
     int generation;
     long backoffUntilMs;
@@ -56,12 +62,13 @@ final class PartitionFetchState {
         awaitingCommitted = false;
     }
 
-    /** Drops buffered records and the fetch in flight. */
+    /** Drops buffered records and the fetch in flight (or the open stream). */
     void discard() {
         if (inFlight != null) {
             inFlight.cancel(false);
             inFlight = null;
         }
+        closeStream("the consumer moved on (seek, reset, revocation or close)");
         buffered.clear();
         bufferedNextOffset = -1;
         generation++;
@@ -69,8 +76,22 @@ final class PartitionFetchState {
         failures = 0;
     }
 
+    /** Cancels the open stream, if any; an answer of it still queued is dropped. */
+    void closeStream(String why) {
+        if (stream != null) {
+            stream.cancel(why);
+            stream = null;
+            awaitingStream = false;
+        }
+    }
+
+    /** Whether a fetch (or a stream's next answer) has been asked for and has not come yet. */
+    boolean awaitingAnswer() {
+        return inFlight != null || awaitingStream;
+    }
+
     boolean fetchable(long nowMs) {
-        return position != null && !paused && buffered.isEmpty() && inFlight == null && nowMs >= backoffUntilMs;
+        return position != null && !paused && buffered.isEmpty() && !awaitingAnswer() && nowMs >= backoffUntilMs;
     }
 
     /** Moves the position past a returned record, and past the fetch's end once the buffer is empty. */

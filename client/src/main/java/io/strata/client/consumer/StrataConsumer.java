@@ -111,7 +111,8 @@ public final class StrataConsumer<K, V> implements AutoCloseable {
         this.keyDeserializer = Objects.requireNonNull(keyDeserializer, "keyDeserializer");
         this.valueDeserializer = Objects.requireNonNull(valueDeserializer, "valueDeserializer");
         this.clock = clock;
-        this.channels = new ChannelPool(config.clientId());
+        // Fetch streams have no deadline: keepalive pings notice a leader that froze.
+        this.channels = new ChannelPool(config.clientId(), ChannelPool.KeepAlive.SHORTEST);
         this.metadata = new MetadataCache(config.bootstrapServers(), channels, config.requestTimeoutMs(),
                 config.backoff(), clock);
         this.leaders = new LeaderCalls(metadata, channels, config.requestTimeoutMs(), config.backoff(), clock);

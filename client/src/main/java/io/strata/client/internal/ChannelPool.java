@@ -34,6 +34,11 @@ public final class ChannelPool implements AutoCloseable {
     public record KeepAlive(long timeMs, long timeoutMs) {
         /** No pings (the default): a silent node is noticed by call deadlines only. */
         public static final KeepAlive NONE = new KeepAlive(0, 0);
+        /**
+         * grpc-java's shortest: a call to a node that froze fails after about 15 s of silence, for
+         * clients whose calls have no deadline (streams) or a long one.
+         */
+        public static final KeepAlive SHORTEST = new KeepAlive(10_000, 5_000);
     }
 
     private final ConcurrentHashMap<Address, ManagedChannel> channels = new ConcurrentHashMap<>();

@@ -48,6 +48,11 @@ public final class LeaderCalls {
         return stub(leader, requestTimeoutMs);
     }
 
+    /** The channel to the leader, for calls without a deadline (streams). */
+    public io.grpc.Channel channel(ClusterSnapshot.Leader leader) {
+        return channels.channel(leader.address());
+    }
+
     /** An async Storage stub for the leader with a deadline of {@code timeoutMs}. */
     public StorageGrpc.StorageStub stub(ClusterSnapshot.Leader leader, long timeoutMs) {
         return StorageGrpc.newStub(channels.channel(leader.address())).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);

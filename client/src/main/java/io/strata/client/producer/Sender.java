@@ -89,7 +89,7 @@ final class Sender implements Runnable {
      * Keepalive pings of the producer's channels (grpc-java's shortest time): a request to a node
      * that froze fails after about 15 s of silence instead of at its {@code request.timeout.ms}.
      */
-    static final ChannelPool.KeepAlive KEEP_ALIVE = new ChannelPool.KeepAlive(10_000, 5_000);
+    static final ChannelPool.KeepAlive KEEP_ALIVE = ChannelPool.KeepAlive.SHORTEST;
 
     private final RecordAccumulator accumulator;
     private final MetadataCache metadata;

@@ -99,6 +99,64 @@ class StrataConsumerTest {
     }
 
     @Test
+    void aPartitionIsReadThroughOneFetchStreamThatCarriesLaterAppendsToo() {
+        appendBatch(T0, "a", 3, 1);
+        try (var c = consumer(Map.of("auto.offset.reset", "earliest"))) {
+            c.assign(List.of(T0));
+            assertThat(pollUntil(c, 3)).extracting(ConsumerRecord::value).containsExactly("a-0", "a-1", "a-2");
+            appendBatch(T0, "b", 2, 1);
+            appendBatch(T0, "c", 2, 1);
+            assertThat(pollUntil(c, 4)).extracting(ConsumerRecord::value).containsExactly("b-0", "b-1", "c-0", "c-1");
+            assertThat(fake.fetchStreamsOpened()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aSeekReopensTheStreamAtTheNewPosition() {
+        appendBatch(T0, "a", 10, 1);
+        try (var c = consumer(Map.of("auto.offset.reset", "earliest"))) {
+            c.assign(List.of(T0));
+            assertThat(pollUntil(c, 10)).extracting(ConsumerRecord::offset).startsWith(0L).endsWith(9L);
+            c.seek(T0, 4);
+            assertThat(pollUntil(c, 6)).extracting(ConsumerRecord::offset).containsExactly(4L, 5L, 6L, 7L, 8L, 9L);
+            assertThat(fake.fetchStreamsOpened()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aStreamIsReopenedOnceTheMetadataNamesANewLeaderTermEvenWhileItsAnswerIsAwaited() {
+        appendBatch(T0, "a", 2, 1);
+        try (var c = consumer(Map.of("auto.offset.reset", "earliest", "metadata.max.age.ms", 50))) {
+            c.assign(List.of(T0));
+            assertThat(pollUntil(c, 2)).extracting(ConsumerRecord::value).containsExactly("a-0", "a-1");
+            // The old leader's stream stays silent (the fake's never ends); the new term's metadata moves the reader.
+            fake.leaderEpoch("t", 2);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (fake.fetchStreamsOpened() < 2 && System.nanoTime() < deadline) {
+                c.poll(Duration.ofMillis(20));
+            }
+            assertThat(fake.fetchStreamsOpened()).isEqualTo(2);
+            appendBatch(T0, "b", 1, 1);
+            assertThat(pollUntil(c, 1)).extracting(ConsumerRecord::value).containsExactly("b-0");
+        }
+    }
+
+    @Test
+    void aNodeWithoutFetchStreamIsReadWithUnaryFetches() {
+        fake.servesFetchStream(false);
+        appendBatch(T0, "a", 3, 1);
+        appendBatch(T1, "b", 2, 1);
+        try (var c = consumer(Map.of("auto.offset.reset", "earliest"))) {
+            c.assign(List.of(T0, T1));
+            assertThat(pollUntil(c, 5)).extracting(ConsumerRecord::value)
+                    .containsExactlyInAnyOrder("a-0", "a-1", "a-2", "b-0", "b-1");
+            appendBatch(T0, "c", 1, 1);
+            assertThat(pollUntil(c, 1)).extracting(ConsumerRecord::value).containsExactly("c-0");
+            assertThat(fake.fetchStreamsOpened()).isZero();
+        }
+    }
+
+    @Test
     void maxPollRecordsBoundsOnePoll() {
         appendBatch(T0, "a", 10, 1);
         try (var c = consumer(Map.of("max.poll.records", 3, "auto.offset.reset", "earliest"))) {

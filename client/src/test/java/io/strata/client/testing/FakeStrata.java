@@ -3,7 +3,9 @@ package io.strata.client.testing;
 import com.google.protobuf.ByteString;
 import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.strata.client.TopicPartition;
 import io.strata.proto.StrataError;
@@ -72,6 +74,7 @@ public final class FakeStrata implements AutoCloseable {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     private final Map<String, Integer> topics = new ConcurrentHashMap<>();
     private final Map<String, Integer> leaderOverride = new ConcurrentHashMap<>();
+    private final Map<String, Integer> epochOverride = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Log> logs = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Deque<ErrorCode>> produceFailures = new ConcurrentHashMap<>();
     private final Map<TopicPartition, CountDownLatch> produceHolds = new ConcurrentHashMap<>();
@@ -87,6 +90,8 @@ public final class FakeStrata implements AutoCloseable {
     /** Per partition and producer id: the last batch written (first and last sequence, first and last offset). */
     private final Map<TopicPartition, Map<Long, long[]>> lastBatches = new ConcurrentHashMap<>();
     private volatile int maxRecordValueBytes = Integer.MAX_VALUE;
+    private volatile boolean servesFetchStream = true;
+    private final AtomicInteger fetchStreams = new AtomicInteger();
 
     public FakeStrata() throws IOException {
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
@@ -116,6 +121,11 @@ public final class FakeStrata implements AutoCloseable {
     /** Deletes a topic from coordination's view (storage then answers UNKNOWN_TOPIC_OR_PARTITION). */
     public void removeTopic(String name) {
         topics.remove(name);
+    }
+
+    /** Reports the topic's leader epoch as {@code epoch} (default 1): a new leadership term on the same node. */
+    public void leaderEpoch(String topic, int epoch) {
+        epochOverride.put(topic, epoch);
     }
 
     /** Reports the topic's leaders as {@code nodeId} (-1 = offline). */
@@ -190,6 +200,16 @@ public final class FakeStrata implements AutoCloseable {
         this.maxRecordValueBytes = limit;
     }
 
+    /** Whether FetchStream is served (default); when not, it answers UNIMPLEMENTED, as a node of an older version. */
+    public void servesFetchStream(boolean serves) {
+        this.servesFetchStream = serves;
+    }
+
+    /** How many FetchStreams were opened (and served). */
+    public int fetchStreamsOpened() {
+        return fetchStreams.get();
+    }
+
     /** Appends a client-built batch as the leader would (stamping offsets). */
     public long append(TopicPartition tp, ByteBuffer batch) {
         return stamp(logs.get(tp), batch.duplicate());
@@ -246,11 +266,12 @@ public final class FakeStrata implements AutoCloseable {
 
     private TopicMetadata topicMetadata(String name) {
         int leader = leaderOverride.getOrDefault(name, 1);
+        int epoch = epochOverride.getOrDefault(name, 1);
         TopicMetadata.Builder b = TopicMetadata.newBuilder().setName(name).setTopicId("id-" + name)
                 .putConfigs("max.message.bytes", "1048588");
         for (int p = 0; p < topics.get(name); p++) {
             b.addPartitions(PartitionState.newBuilder().setTopic(name).setPartition(p).setLeader(leader)
-                    .setLeaderEpoch(1).addReplicas(1).addIsr(1).build());
+                    .setLeaderEpoch(epoch).addReplicas(1).addIsr(1).build());
         }
         return b.build();
     }
@@ -431,34 +452,12 @@ public final class FakeStrata implements AutoCloseable {
 
         @Override
         public void fetch(FetchRequest request, StreamObserver<FetchResponse> out) {
-            TopicPartition tp = new TopicPartition(request.getTopic(), request.getPartition());
-            Log log = logs.get(tp);
-            if (log == null || !topics.containsKey(tp.topic())) {
-                out.onError(StrataError.exception(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "no partition " + tp));
-                return;
-            }
             FetchResponse answer;
-            synchronized (log) {
-                if (request.getOffset() < log.logStart || request.getOffset() > log.next) {
-                    out.onError(StrataError.exception(ErrorCode.OFFSET_OUT_OF_RANGE, "offset " + request.getOffset()
-                            + " is outside [" + log.logStart + ", " + log.next + "]"));
-                    return;
-                }
-                ByteString bytes = ByteString.EMPTY;
-                long next = request.getOffset();
-                int max = request.getMaxBytes() == 0 ? 1 << 20 : request.getMaxBytes();
-                for (ByteBuffer b : log.batches) {
-                    if (RecordBatch.lastOffset(b, 0) < request.getOffset()) {
-                        continue;
-                    }
-                    if (!bytes.isEmpty() && bytes.size() + b.remaining() > max) {
-                        break;
-                    }
-                    bytes = bytes.concat(ByteString.copyFrom(b.duplicate()));
-                    next = RecordBatch.nextOffset(b, 0);
-                }
-                answer = FetchResponse.newBuilder().setBatches(bytes).setHighWatermark(log.next)
-                        .setLogStartOffset(log.logStart).setNextOffset(next).build();
+            try {
+                answer = read(request, request.getOffset());
+            } catch (StatusRuntimeException e) {
+                out.onError(e);
+                return;
             }
             if (answer.getBatches().isEmpty() && request.getMaxWaitMs() > 0) {
                 timer.schedule(() -> {
@@ -469,6 +468,77 @@ public final class FakeStrata implements AutoCloseable {
             }
             out.onNext(answer);
             out.onCompleted();
+        }
+
+        /** FetchStream: pushes the partition's batches from the offset while the client's window has room. */
+        @Override
+        public void fetchStream(FetchRequest request, StreamObserver<FetchResponse> out) {
+            if (!servesFetchStream) {
+                out.onError(Status.UNIMPLEMENTED.withDescription("FetchStream (an older version)").asRuntimeException());
+                return;
+            }
+            fetchStreams.incrementAndGet();
+            ServerCallStreamObserver<FetchResponse> stream = (ServerCallStreamObserver<FetchResponse>) out;
+            long[] offset = {request.getOffset()};
+            try {
+                read(request, offset[0]); // a bad start fails the call before it streams
+            } catch (StatusRuntimeException e) {
+                out.onError(e);
+                return;
+            }
+            Runnable[] pump = new Runnable[1];
+            pump[0] = () -> {
+                if (stream.isCancelled()) {
+                    return;
+                }
+                try {
+                    while (stream.isReady()) {
+                        FetchResponse answer = read(request, offset[0]);
+                        if (answer.getBatches().isEmpty()) {
+                            break;
+                        }
+                        stream.onNext(answer);
+                        offset[0] = answer.getNextOffset();
+                    }
+                } catch (StatusRuntimeException e) {
+                    stream.onError(e);
+                    return;
+                } catch (RuntimeException e) {
+                    return; // the call ended meanwhile
+                }
+                timer.schedule(pump[0], 5, TimeUnit.MILLISECONDS);
+            };
+            timer.execute(pump[0]);
+        }
+
+        /** The batches of the partition from {@code offset}, up to the request's max bytes (whole batches). */
+        private FetchResponse read(FetchRequest request, long offset) {
+            TopicPartition tp = new TopicPartition(request.getTopic(), request.getPartition());
+            Log log = logs.get(tp);
+            if (log == null || !topics.containsKey(tp.topic())) {
+                throw StrataError.exception(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "no partition " + tp);
+            }
+            synchronized (log) {
+                if (offset < log.logStart || offset > log.next) {
+                    throw StrataError.exception(ErrorCode.OFFSET_OUT_OF_RANGE, "offset " + offset
+                            + " is outside [" + log.logStart + ", " + log.next + "]");
+                }
+                ByteString bytes = ByteString.EMPTY;
+                long next = offset;
+                int max = request.getMaxBytes() == 0 ? 1 << 20 : request.getMaxBytes();
+                for (ByteBuffer b : log.batches) {
+                    if (RecordBatch.lastOffset(b, 0) < offset) {
+                        continue;
+                    }
+                    if (!bytes.isEmpty() && bytes.size() + b.remaining() > max) {
+                        break;
+                    }
+                    bytes = bytes.concat(ByteString.copyFrom(b.duplicate()));
+                    next = RecordBatch.nextOffset(b, 0);
+                }
+                return FetchResponse.newBuilder().setBatches(bytes).setHighWatermark(log.next)
+                        .setLogStartOffset(log.logStart).setNextOffset(next).build();
+            }
         }
 
         @Override

@@ -8,7 +8,9 @@ import io.strata.storage.partition.HostedPartition;
 /**
  * Pushes a partition's batches down a FetchStream while the client's HTTP/2 window has room
  * ({@code isReady}); when the window is full it stops until {@code onReady}, and when it has
- * caught up with the log it waits for the next append. Each message counts against the client
+ * caught up with the log it waits for the next append. It ends with NOT_LEADER or
+ * FENCED_LEADER_EPOCH once this node no longer leads the partition at the epoch the stream was
+ * opened at (the client reopens it at the new leader). Each message counts against the client
  * id's consumer quota; when it leaves the client throttled, the pump pauses for the throttle
  * time (the message says how long). One pump step runs at a time.
  */
@@ -19,6 +21,8 @@ final class FetchStreamPump {
     private final StorageGrpcService.FetchSpec spec;
     private final ServerCallStreamObserver<FetchResponse> response;
     private final StorageNode node;
+    /** The leader epoch the stream was opened at: it ends (FENCED_LEADER_EPOCH / NOT_LEADER) once that changes. */
+    private final int leaderEpoch;
     private final Object lock = new Object();
     private long offset;
     private boolean finished;
@@ -26,12 +30,13 @@ final class FetchStreamPump {
     private Runnable deregister = () -> { };
 
     FetchStreamPump(StorageGrpcService service, HostedPartition partition, StorageGrpcService.FetchSpec spec,
-                    ServerCallStreamObserver<FetchResponse> response, StorageNode node) {
+                    ServerCallStreamObserver<FetchResponse> response, StorageNode node, int leaderEpoch) {
         this.service = service;
         this.partition = partition;
         this.spec = spec;
         this.response = response;
         this.node = node;
+        this.leaderEpoch = leaderEpoch;
         this.offset = spec.offset();
     }
 
@@ -58,6 +63,8 @@ final class FetchStreamPump {
             try {
                 while (!finished && !paused && response.isReady()) {
                     long seen = partition.waiters().signals();
+                    // A stream outlives leadership changes a unary fetch would meet on its next request.
+                    partition.requireLeader(node.nodeId(), true, leaderEpoch);
                     FetchResponse r = service.read(partition, offset, spec.maxBytes());
                     if (r.getBatches().isEmpty()) {
                         deregister.run();

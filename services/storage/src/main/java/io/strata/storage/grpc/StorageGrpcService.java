@@ -182,10 +182,10 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
         try {
             FetchSpec spec = FetchSpec.of(request);
             HostedPartition partition = node.partitions().require(request.getTopic(), request.getPartition(), node.nodeId());
-            partition.requireLeader(node.nodeId(), request.hasLeaderEpoch(), request.getLeaderEpoch());
+            int epoch = partition.requireLeader(node.nodeId(), request.hasLeaderEpoch(), request.getLeaderEpoch());
             // Fail fast on a bad start offset before the stream opens.
             read(partition, spec.offset(), spec.maxBytes());
-            new FetchStreamPump(this, partition, spec, (ServerCallStreamObserver<FetchResponse>) response, node).start();
+            new FetchStreamPump(this, partition, spec, (ServerCallStreamObserver<FetchResponse>) response, node, epoch).start();
         } catch (RuntimeException e) {
             response.onError(StorageErrors.toStatus(e, where));
         }

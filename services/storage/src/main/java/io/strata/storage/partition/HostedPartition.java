@@ -167,6 +167,10 @@ public final class HostedPartition {
                 after.add(() -> released(hw));
             }
         }
+        if (old == null || old.getLeader() != s.getLeader() || old.getLeaderEpoch() != s.getLeaderEpoch()) {
+            // Parked fetch streams re-check that they still read from the leader they were opened on.
+            after.add(waiters::signal);
+        }
     }
 
     private void becomeLeader(PartitionState s) {

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -139,6 +140,21 @@ class HostedPartitionTest {
         p.update(state(2, 1, 1, List.of(1, 2), List.of(2)), LogConfig.defaults(), 1);
         assertEquals(ErrorCode.NOT_LEADER, StrataError.reasonOf(failure.get()).orElseThrow());
         assertThrows(StatusRuntimeException.class, () -> p.requireLeader(1, false, 0));
+    }
+
+    @Test
+    void aLeaderOrEpochChangeWakesParkedFetchesSoTheyCheckLeadershipAgain() {
+        HostedPartition p = hosted(state(1, 0, 0, List.of(1, 2), List.of(1, 2)), 1);
+        AtomicInteger woken = new AtomicInteger();
+        p.waiters().register(woken::incrementAndGet, p.waiters().signals());
+        p.update(state(1, 0, 1, List.of(1, 2), List.of(1)), LogConfig.defaults(), 1);
+        assertEquals(0, woken.get(), "an ISR change leaves the leader and its epoch as they were");
+        p.update(state(1, 1, 2, List.of(1, 2), List.of(1)), LogConfig.defaults(), 1);
+        assertEquals(1, woken.get(), "a new epoch of the same leader");
+        p.waiters().register(woken::incrementAndGet, p.waiters().signals());
+        p.update(state(2, 2, 3, List.of(1, 2), List.of(2)), LogConfig.defaults(), 1);
+        assertEquals(2, woken.get(), "leadership moved away");
+        assertThrows(StatusRuntimeException.class, () -> p.requireLeader(1, true, 1));
     }
 
     @Test
