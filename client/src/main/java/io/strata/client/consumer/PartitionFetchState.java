@@ -76,6 +76,16 @@ final class PartitionFetchState {
         failures = 0;
     }
 
+    /**
+     * Stops fetching; buffered records stay for after {@code resume}. The stream is closed: what
+     * its leader pushed ahead would sit unread in the connection's HTTP/2 window, which the
+     * node's other partitions share, and could stall them for as long as this one is paused.
+     */
+    void pause() {
+        paused = true;
+        closeStream("paused");
+    }
+
     /** Cancels the open stream, if any; an answer of it still queued is dropped. */
     void closeStream(String why) {
         if (stream != null) {

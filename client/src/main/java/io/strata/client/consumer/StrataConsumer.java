@@ -299,7 +299,7 @@ public final class StrataConsumer<K, V> implements AutoCloseable {
     public void pause(Collection<TopicPartition> partitions) {
         ensureOpen();
         partitions.forEach(tp -> fetcher.state(tp));
-        partitions.forEach(tp -> fetcher.state(tp).paused = true);
+        partitions.forEach(tp -> fetcher.state(tp).pause());
     }
 
     /** Fetches these paused partitions again. @throws IllegalStateException for a partition not assigned */

@@ -1,6 +1,7 @@
 /**
- * The consumer: {@link io.strata.client.consumer.StrataConsumer} reads partitions by
- * long-polling their leaders, either as a member of a consumer group
+ * The consumer: {@link io.strata.client.consumer.StrataConsumer} reads each partition through a
+ * fetch stream on its leader (one answer at a time, asked for when the partition's buffer is
+ * empty), either as a member of a consumer group
  * ({@link io.strata.client.consumer.StrataConsumer#subscribe}, partitions spread by the groups
  * coordinator, committed offsets) or on partitions the application assigns itself.
  * {@link io.strata.client.consumer.ProcessedOffsets} drops the duplicates at-least-once delivery

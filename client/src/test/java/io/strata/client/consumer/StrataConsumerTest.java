@@ -142,6 +142,21 @@ class StrataConsumerTest {
     }
 
     @Test
+    void pausingClosesThePartitionsStreamAndResumingReadsOnFromThePosition() {
+        appendBatch(T0, "a", 2, 1);
+        try (var c = consumer(Map.of("auto.offset.reset", "earliest"))) {
+            c.assign(List.of(T0));
+            assertThat(pollUntil(c, 2)).extracting(ConsumerRecord::value).containsExactly("a-0", "a-1");
+            c.pause(List.of(T0));
+            appendBatch(T0, "b", 2, 1);
+            assertThat(c.poll(Duration.ofMillis(100))).isEmpty();
+            c.resume(List.of(T0));
+            assertThat(pollUntil(c, 2)).extracting(ConsumerRecord::value).containsExactly("b-0", "b-1");
+            assertThat(fake.fetchStreamsOpened()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void aNodeWithoutFetchStreamIsReadWithUnaryFetches() {
         fake.servesFetchStream(false);
         appendBatch(T0, "a", 3, 1);

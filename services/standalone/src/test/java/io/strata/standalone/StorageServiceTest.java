@@ -337,6 +337,35 @@ class StorageServiceTest {
     }
 
     @Test
+    void aFetchStreamParkedAtTheLogEndEndsWhenItsPartitionLeavesTheNode() throws Exception {
+        String topic = newTopic(1);
+        produce(topic, batch(Compression.NONE, "1"));
+        CountDownLatch first = new CountDownLatch(1);
+        java.util.concurrent.CompletableFuture<Throwable> ended = new java.util.concurrent.CompletableFuture<>();
+        StorageGrpc.newStub(channel).fetchStream(FetchRequest.newBuilder().setTopic(topic).setPartition(0).setOffset(0).build(),
+                new StreamObserver<>() {
+                    public void onNext(FetchResponse v) {
+                        first.countDown();
+                    }
+
+                    public void onError(Throwable t) {
+                        ended.complete(t);
+                    }
+
+                    public void onCompleted() {
+                        ended.complete(null);
+                    }
+                });
+        assertThat(first.await(10, TimeUnit.SECONDS)).isTrue();
+        // The stream now waits for appends; the partition is deleted with its topic (a replica removed
+        // from this node looks the same): the stream must end, not wait on a partition no longer here.
+        coordination.deleteTopic(io.strata.proto.v1.DeleteTopicRequest.newBuilder().setName(topic).build());
+        Throwable t = ended.get(10, TimeUnit.SECONDS);
+        assertThat(t).isInstanceOf(StatusRuntimeException.class);
+        assertThat(StrataError.reasonOf((StatusRuntimeException) t)).contains(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    }
+
+    @Test
     void listOffsetsFindsEarliestLatestAndByTimestamp() {
         String topic = newTopic(1);
         RecordBatchBuilder early = new RecordBatchBuilder(Compression.NONE, 256);

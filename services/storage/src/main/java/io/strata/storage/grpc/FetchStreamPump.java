@@ -1,6 +1,8 @@
 package io.strata.storage.grpc;
 
 import io.grpc.stub.ServerCallStreamObserver;
+import io.strata.proto.StrataError;
+import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.FetchResponse;
 import io.strata.storage.StorageNode;
 import io.strata.storage.partition.HostedPartition;
@@ -63,7 +65,14 @@ final class FetchStreamPump {
             try {
                 while (!finished && !paused && response.isReady()) {
                     long seen = partition.waiters().signals();
-                    // A stream outlives leadership changes a unary fetch would meet on its next request.
+                    // A stream outlives changes a unary fetch would meet on its next request: the partition
+                    // moved off this node (its replica removed, the topic deleted), or its leadership moved.
+                    if (node.partitions().require(partition.topicPartition().topic(), partition.topicPartition().partition(),
+                            node.nodeId()) != partition) {
+                        throw StrataError.exception(ErrorCode.NOT_LEADER, partition.topicPartition().dirName()
+                                + " was removed from node " + node.nodeId() + " and hosted again since this stream "
+                                + "opened: refresh metadata and reopen it");
+                    }
                     partition.requireLeader(node.nodeId(), true, leaderEpoch);
                     FetchResponse r = service.read(partition, offset, spec.maxBytes());
                     if (r.getBatches().isEmpty()) {
