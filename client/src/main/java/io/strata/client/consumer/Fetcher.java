@@ -50,9 +50,10 @@ import java.util.function.BiFunction;
  * for the next answer when the partition's buffer is empty (one at a time: memory stays bounded,
  * and the next answer is usually in the transport already). Answers are queued by gRPC threads and
  * applied by the consumer's thread in {@link #awaitAnswers}. The records of an answer below the
- * position (the first batch may start before it) are skipped. A seek, reset or revocation closes
- * the stream; so does a leader change in the metadata (the leader also ends it with NOT_LEADER or
- * FENCED_LEADER_EPOCH once it no longer leads at the stream's epoch). A node that does not serve
+ * position (the first batch may start before it) are skipped. A seek, reset, pause or revocation
+ * closes the stream; so does a leader change in the metadata (the leader also ends it, with
+ * NOT_LEADER, FENCED_LEADER_EPOCH or UNKNOWN_TOPIC_OR_PARTITION, once it no longer leads the
+ * partition at the stream's epoch or no longer hosts it). A node that does not serve
  * FetchStream (an older version) gets one long-poll unary Fetch per partition at a time instead.
  *
  * <p>Why streams: a unary fetch per answer cost each side a call's set-up (HTTP/2 stream,

@@ -30,10 +30,6 @@ final class PartitionStream {
         return leader.epoch() == leaderEpoch && leader.address().equals(node);
     }
 
-    Address node() {
-        return node;
-    }
-
     void requestNext() {
         call.request(1);
     }

@@ -1,5 +1,6 @@
 package io.strata.client.internal;
 
+import io.grpc.Channel;
 import io.strata.client.StrataException;
 import io.strata.client.TopicPartition;
 import io.strata.proto.v1.ErrorCode;
@@ -49,7 +50,7 @@ public final class LeaderCalls {
     }
 
     /** The channel to the leader, for calls without a deadline (streams). */
-    public io.grpc.Channel channel(ClusterSnapshot.Leader leader) {
+    public Channel channel(ClusterSnapshot.Leader leader) {
         return channels.channel(leader.address());
     }
 

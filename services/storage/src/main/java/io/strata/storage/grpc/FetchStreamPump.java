@@ -12,7 +12,8 @@ import io.strata.storage.partition.HostedPartition;
  * ({@code isReady}); when the window is full it stops until {@code onReady}, and when it has
  * caught up with the log it waits for the next append. It ends with NOT_LEADER or
  * FENCED_LEADER_EPOCH once this node no longer leads the partition at the epoch the stream was
- * opened at (the client reopens it at the new leader). Each message counts against the client
+ * opened at, and with UNKNOWN_TOPIC_OR_PARTITION once the partition left this node (the client
+ * reopens it at the new leader). Each message counts against the client
  * id's consumer quota; when it leaves the client throttled, the pump pauses for the throttle
  * time (the message says how long). One pump step runs at a time.
  */
