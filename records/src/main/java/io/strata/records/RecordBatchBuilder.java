@@ -56,6 +56,23 @@ public final class RecordBatchBuilder {
         buffer.position(RecordBatch.HEADER_SIZE);
     }
 
+    /**
+     * A builder that writes into {@code buffer} (a heap buffer the caller recycles, as a
+     * producer's pool does): its old contents are overwritten, and {@link #build()} returns this
+     * same buffer unless the batch outgrew it or did not compress into it.
+     */
+    public RecordBatchBuilder(Compression compression, ByteBuffer buffer) {
+        if (compression == null) {
+            throw new NullPointerException("compression");
+        }
+        if (!buffer.hasArray() || buffer.arrayOffset() != 0 || buffer.capacity() < RecordBatch.HEADER_SIZE) {
+            throw new IllegalArgumentException("a batch buffer must be a heap buffer of at least "
+                    + RecordBatch.HEADER_SIZE + " bytes backed by a whole array, got " + buffer);
+        }
+        this.compression = compression;
+        this.buffer = buffer.clear().position(RecordBatch.HEADER_SIZE);
+    }
+
     /** Sets the idempotent-producer fields; without a call they stay -1 (not idempotent). */
     public RecordBatchBuilder producer(long producerId, short producerEpoch, int baseSequence) {
         checkNotBuilt();
@@ -210,7 +227,12 @@ public final class RecordBatchBuilder {
         return batch;
     }
 
-    /** Returns a new buffer holding the header space, then the LZ4 section, positioned at its end. */
+    /**
+     * Returns a buffer holding the header space, then the LZ4 section, positioned at its end:
+     * the records' own buffer when the section fits in it (the usual case, so a producer's pooled
+     * buffer stays the batch's), else a new one. The section is compressed into a per-thread
+     * scratch array first, since LZ4 cannot compress in place.
+     */
     private ByteBuffer compressLz4() {
         int uncompressedSize = buffer.position() - RecordBatch.HEADER_SIZE;
         int sectionStart = RecordBatch.HEADER_SIZE + Integer.BYTES;
@@ -218,12 +240,14 @@ public final class RecordBatchBuilder {
         if (capacity > MAX_BUFFER_SIZE) {
             throw new IllegalArgumentException("batch of " + uncompressedSize + " bytes is too large to compress");
         }
-        byte[] out = new byte[(int) capacity];
+        byte[] out = Lz4Scratch.array((int) capacity);
         int compressedSize = Lz4.COMPRESSOR.compress(buffer.array(), RecordBatch.HEADER_SIZE, uncompressedSize,
                 out, sectionStart, out.length - sectionStart);
-        ByteBuffer batch = ByteBuffer.wrap(out);
+        int end = sectionStart + compressedSize;
+        ByteBuffer batch = end <= buffer.capacity() ? buffer : ByteBuffer.allocate(end);
+        System.arraycopy(out, sectionStart, batch.array(), sectionStart, compressedSize);
         batch.putInt(RecordBatch.HEADER_SIZE, uncompressedSize);
-        batch.position(sectionStart + compressedSize);
+        batch.position(end);
         return batch;
     }
 

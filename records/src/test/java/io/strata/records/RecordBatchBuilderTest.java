@@ -201,4 +201,42 @@ class RecordBatchBuilderTest {
         assertThat(batch.limit()).isEqualTo(expectedSize);
         assertThatThrownBy(builder::closeRecords).isInstanceOf(IllegalStateException.class);
     }
+
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void aBatchBuiltInAGivenBufferStaysInItAndOverwritesWhatWasThere(Compression compression) {
+        ByteBuffer reused = ByteBuffer.allocate(4096);
+        Arrays.fill(reused.array(), (byte) 0x5a); // a previous batch's bytes
+        reused.position(100).limit(200);
+        RecordBatchBuilder builder = new RecordBatchBuilder(compression, reused);
+        for (int i = 0; i < 20; i++) {
+            builder.append(1_000L + i, null, ("value " + i).getBytes(StandardCharsets.UTF_8), null);
+        }
+
+        ByteBuffer batch = builder.build();
+
+        assertThat(batch).isSameAs(reused);
+        assertThat(RecordBatch.isCrcValid(batch, 0)).isTrue();
+        assertThat(RecordBatch.compression(batch, 0)).isEqualTo(compression);
+        assertThat(RecordBatches.decode(batch)).extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+                .hasSize(20).startsWith("value 0").endsWith("value 19");
+    }
+
+    @Test
+    void aBatchThatOutgrowsItsGivenBufferMovesToALargerOne() {
+        ByteBuffer small = ByteBuffer.allocate(RecordBatch.HEADER_SIZE + 16);
+        RecordBatchBuilder builder = new RecordBatchBuilder(Compression.NONE, small);
+        builder.append(0L, null, new byte[100], null);
+        ByteBuffer batch = builder.build();
+        assertThat(batch).isNotSameAs(small);
+        assertThat(RecordBatches.decode(batch)).hasSize(1);
+    }
+
+    @Test
+    void aGivenBufferMustBeAWholeHeapArray() {
+        assertThatThrownBy(() -> new RecordBatchBuilder(Compression.NONE, ByteBuffer.allocateDirect(4096)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new RecordBatchBuilder(Compression.NONE, ByteBuffer.allocate(4096).slice(8, 1024)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

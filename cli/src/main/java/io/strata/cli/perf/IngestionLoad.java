@@ -104,12 +104,13 @@ final class IngestionLoad {
                 }
                 continue;
             }
-            long latency = System.nanoTime() - start;
+            long now = System.nanoTime();
+            long latency = now - start;
             for (int i = 0; i < n; i++) {
                 PublishOutcome outcome = outcomes.get(i);
                 if (outcome.succeeded()) {
                     for (PerfStats stats : statsFrom.apply(first + i)) {
-                        stats.record(recordSize, latency);
+                        stats.record(recordSize, latency, now);
                     }
                 } else {
                     failures.add(outcome.error());

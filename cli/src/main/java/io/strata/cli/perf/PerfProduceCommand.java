@@ -385,10 +385,11 @@ public final class PerfProduceCommand implements Callable<Integer> {
                 failures.add(failure);
                 return;
             }
-            long latency = System.nanoTime() - startNanos;
-            whole.record(size, latency);
+            long now = System.nanoTime();
+            long latency = now - startNanos;
+            whole.record(size, latency, now);
             if (steady != null) {
-                steady.record(size, latency);
+                steady.record(size, latency, now);
             }
         }
     }

@@ -21,11 +21,11 @@ class PerfStatsTest {
         PerfStats stats = new PerfStats("sent", true, clock::get, 5_000 * MS, lines::add);
         for (int i = 0; i < 1_000; i++) {
             clock.addAndGet(MS); // 1,000 records in the first second, 2 ms each
-            stats.record(100, 2 * MS);
+            stats.record(100, 2 * MS, clock.get());
         }
         assertThat(lines).isEmpty();
         clock.set(5_000 * MS);
-        stats.record(100, 12 * MS); // the window is due
+        stats.record(100, 12 * MS, clock.get()); // the window is due
         assertThat(lines).containsExactly(
                 "1001 records sent, 200.2 records/sec (0.02 MB/sec), 2.0 ms avg latency, 12.0 ms max latency.");
         stats.progressSuffix(" In steady state.");

@@ -87,6 +87,8 @@ final class ProducerBatch {
     private final Compression compression;
     private final ArrayList<PendingRecord> records = new ArrayList<>();
     private final CompletableFuture<Void> done = new CompletableFuture<>();
+    /** The buffer the batch was started in (see {@link #reusableBuffer()}). */
+    private final ByteBuffer buffer;
     private RecordBatchBuilder builder;
     private ByteBuffer built;
     private boolean full;
@@ -104,13 +106,34 @@ final class ProducerBatch {
      */
     ProducerBatch(TopicPartition tp, Compression compression, int batchSize, long reservedBytes, long createdMs,
                   long deadlineMs) {
+        this(tp, compression, batchSize, reservedBytes, createdMs, deadlineMs, null);
+    }
+
+    /**
+     * @param buffer a reused buffer to build the batch in (its old contents are overwritten), or
+     *               null to allocate one
+     */
+    ProducerBatch(TopicPartition tp, Compression compression, int batchSize, long reservedBytes, long createdMs,
+                  long deadlineMs, ByteBuffer buffer) {
         this.tp = tp;
         this.compression = compression;
         this.batchSize = batchSize;
         this.reservedBytes = reservedBytes;
         this.createdMs = createdMs;
         this.deadlineMs = deadlineMs;
-        this.builder = new RecordBatchBuilder(compression, (int) Math.max(256, Math.min(reservedBytes, 1 << 20)));
+        this.buffer = buffer != null ? buffer : ByteBuffer.allocate((int) Math.max(256, Math.min(reservedBytes, 1 << 20)));
+        this.builder = new RecordBatchBuilder(compression, this.buffer);
+    }
+
+    /**
+     * The buffer to reuse once the batch is done: the one it was built in, when that buffer still
+     * holds its bytes (the batch did not outgrow it, compress out of it or get restamped into a
+     * copy) and is exactly the memory the batch reserved for it; else null. Requests wrap a
+     * batch's bytes, so only a completed batch's buffer may be reused: gRPC serialized every
+     * request carrying it before the answer that completed it.
+     */
+    ByteBuffer reusableBuffer() {
+        return built == buffer && buffer.capacity() == reservedBytes ? buffer : null;
     }
 
     /** The buffer memory a new batch holds for a first record of {@code recordEstimate} bytes. */

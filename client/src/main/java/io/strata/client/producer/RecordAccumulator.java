@@ -51,6 +51,15 @@ final class RecordAccumulator {
     record AppendResult(CompletableFuture<RecordMetadata> future, boolean newBatch, boolean batchFull,
                         boolean aborted) {
         static final AppendResult ABORTED = new AppendResult(null, false, false, true);
+        /** The results without a future (a send with a callback), by [newBatch][batchFull]: none allocated per record. */
+        private static final AppendResult[][] WITHOUT_FUTURE = {
+                {new AppendResult(null, false, false, false), new AppendResult(null, false, true, false)},
+                {new AppendResult(null, true, false, false), new AppendResult(null, true, true, false)}};
+
+        static AppendResult appended(CompletableFuture<RecordMetadata> future, boolean newBatch, boolean batchFull) {
+            return future == null ? WITHOUT_FUTURE[newBatch ? 1 : 0][batchFull ? 1 : 0]
+                    : new AppendResult(future, newBatch, batchFull, false);
+        }
     }
 
     /**
@@ -124,7 +133,10 @@ final class RecordAccumulator {
         }
         // Waiting for memory must not hold the queue: the sender drains it, which frees memory.
         int reserved = ProducerBatch.bytesToReserve(batchSize, estimate, pool.totalBytes() - ProducerBatch.RECORD_OBJECTS_BYTES);
-        pool.reserve(reserved, maxBlockMs);
+        ByteBuffer buffer = pool.takeFree(reserved); // a reused buffer comes with its memory reserved
+        if (buffer == null) {
+            pool.reserve(reserved, maxBlockMs);
+        }
         boolean kept = false;
         try {
             synchronized (queue) {
@@ -134,16 +146,16 @@ final class RecordAccumulator {
                 }
                 long now = clock.millis();
                 ProducerBatch batch = new ProducerBatch(tp, compression, batchSize, reserved, now,
-                        saturatedAdd(now, deliveryTimeoutMs));
+                        saturatedAdd(now, deliveryTimeoutMs), buffer);
                 batch.tryAppend(pending, key, value, headers, estimate); // an empty batch takes any record
                 queue.addLast(batch);
                 incomplete.add(batch);
                 kept = true;
-                return new AppendResult(pending.future(), true, batch.isFull(), false);
+                return AppendResult.appended(pending.future(), true, batch.isFull());
             }
         } finally {
             if (!kept) {
-                pool.release(reserved);
+                pool.release(reserved, buffer);
             }
         }
     }
@@ -157,7 +169,7 @@ final class RecordAccumulator {
         ProducerBatch last = queue.peekLast();
         if (last != null) {
             if (last.tryAppend(pending, key, value, headers, estimate)) {
-                return new AppendResult(pending.future(), false, last.isFull(), false);
+                return AppendResult.appended(pending.future(), false, last.isFull());
             }
         }
         return null;
@@ -341,10 +353,10 @@ final class RecordAccumulator {
         return out;
     }
 
-    /** Completes a batch's bookkeeping once it succeeded or failed: frees its memory. */
+    /** Completes a batch's bookkeeping once it succeeded or failed: frees its memory, keeping its buffer for reuse. */
     void deallocate(ProducerBatch batch) {
         if (incomplete.remove(batch)) {
-            pool.release(batch.reservedBytes());
+            pool.release(batch.reservedBytes(), batch.reusableBuffer());
         }
     }
 

@@ -84,7 +84,7 @@ public final class StrataProducer<K, V> implements AutoCloseable {
         this.channels = new ChannelPool(config.clientId(), Sender.KEEP_ALIVE);
         this.metadata = new MetadataCache(config.bootstrapServers(), channels, config.requestTimeoutMs(),
                 config.backoff(), clock);
-        BufferPool pool = new BufferPool(config.bufferMemory());
+        BufferPool pool = new BufferPool(config.bufferMemory(), config.batchSize());
         this.accumulator = new RecordAccumulator(config.batchSize(), config.compression(), config.lingerMs(),
                 config.deliveryTimeoutMs(), pool, clock);
         this.sender = new Sender(accumulator, metadata, channels, config, clock);

@@ -5,6 +5,7 @@ import io.strata.proto.v1.ErrorCode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
@@ -48,5 +49,62 @@ class BufferPoolTest {
         assertThatThrownBy(() -> pool.reserve(101, 10_000))
                 .isInstanceOfSatisfying(StrataException.class,
                         e -> assertThat(e.reason()).isEqualTo(ErrorCode.RECORD_TOO_LARGE));
+    }
+
+    @Test
+    void aReleasedBatchBufferIsKeptWithItsMemoryAndHandedToTheNextBatch() {
+        BufferPool pool = new BufferPool(1000, 100);
+        pool.reserve(100 + 20, 0); // a batch's buffer and its records' objects
+        ByteBuffer buffer = ByteBuffer.allocate(100);
+        pool.release(120, buffer);
+
+        assertThat(pool.freeBuffers()).isEqualTo(1);
+        assertThat(pool.availableBytes()).isEqualTo(1000); // a free buffer is available memory
+        assertThat(pool.takeFree(50)).isNull(); // only a batch of the pooled size takes one
+        assertThat(pool.takeFree(100)).isSameAs(buffer);
+        assertThat(pool.availableBytes()).isEqualTo(900); // its memory came reserved with it
+        assertThat(pool.takeFree(100)).isNull();
+    }
+
+    @Test
+    void buffersOfAnotherSizeAreNotKept() {
+        BufferPool pool = new BufferPool(1000, 100);
+        pool.reserve(200, 0);
+        pool.release(200, ByteBuffer.allocate(200));
+        assertThat(pool.freeBuffers()).isZero();
+        assertThat(pool.availableBytes()).isEqualTo(1000);
+    }
+
+    @Test
+    void aReservationThatDoesNotFitDropsTheFreeBuffersInsteadOfWaiting() {
+        BufferPool pool = new BufferPool(300, 100);
+        pool.reserve(300, 0);
+        pool.release(100, ByteBuffer.allocate(100));
+        pool.release(100, ByteBuffer.allocate(100));
+        assertThat(pool.freeBuffers()).isEqualTo(2);
+
+        pool.reserve(150, 0); // fits only once the free buffers' memory is given back
+
+        assertThat(pool.freeBuffers()).isZero();
+        assertThat(pool.availableBytes()).isEqualTo(50);
+    }
+
+    @Test
+    void aBufferReleasedWhileASenderWaitsGoesToTheWaiterAsMemory() throws Exception {
+        BufferPool pool = new BufferPool(100, 100);
+        pool.reserve(100, 0);
+        CountDownLatch started = new CountDownLatch(1);
+        CompletableFuture<Void> waiter = CompletableFuture.runAsync(() -> {
+            started.countDown();
+            pool.reserve(60, 10_000);
+        });
+        started.await();
+        while (!pool.hasWaiters()) {
+            Thread.onSpinWait();
+        }
+        pool.release(100, ByteBuffer.allocate(100));
+        waiter.join();
+        assertThat(pool.freeBuffers()).isZero();
+        assertThat(pool.availableBytes()).isEqualTo(40);
     }
 }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -231,6 +232,29 @@ class RecordAccumulatorTest {
         assertThat(pool.availableBytes()).isEqualTo(pool.totalBytes() - 4096 - 2 * ProducerBatch.RECORD_OBJECTS_BYTES);
         acc.fail(parts.get(1), new StrataException(ErrorCode.RECORD_TOO_LARGE, "too large"));
         assertThat(pool.availableBytes()).isEqualTo(pool.totalBytes());
+    }
+
+    @Test
+    void aCompletedBatchsBufferIsReusedByTheNextBatchWithNothingOfItsRecordsLeft() {
+        BufferPool pooling = new BufferPool(1 << 20, 4096);
+        RecordAccumulator acc = new RecordAccumulator(4096, Compression.NONE, LINGER_MS, 120_000, pooling, clock);
+        acc.append(TP, pending(1L), null, "first".getBytes(StandardCharsets.UTF_8), List.of(), false, 0);
+        ProducerBatch first = acc.drain(TP, Integer.MAX_VALUE, Integer.MAX_VALUE, RecordAccumulator.NOTHING_TO_STAMP).get(0);
+        first.close();
+        acc.complete(first, 0, -1);
+        assertThat(pooling.freeBuffers()).isEqualTo(1);
+        assertThat(pooling.availableBytes()).isEqualTo(pooling.totalBytes());
+
+        TopicPartition other = new TopicPartition("t", 1);
+        acc.append(other, pending(2L), null, "2nd".getBytes(StandardCharsets.UTF_8), List.of(), false, 0);
+        assertThat(pooling.freeBuffers()).isZero();
+        ProducerBatch second = acc.drain(other, Integer.MAX_VALUE, Integer.MAX_VALUE, RecordAccumulator.NOTHING_TO_STAMP).get(0);
+        ByteBuffer bytes = second.close();
+
+        assertThat(RecordBatch.isCrcValid(bytes, 0)).isTrue();
+        assertThat(RecordBatches.decode(bytes)).extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+                .containsExactly("2nd");
+        assertThat(pooling.availableBytes()).isEqualTo(pooling.totalBytes() - 4096 - ProducerBatch.RECORD_OBJECTS_BYTES);
     }
 
     @Test
