@@ -7,17 +7,24 @@ import com.google.protobuf.Parser;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A gRPC marshaller that parses a message without copying its bytes fields: the message is read
  * into an array (a {@link ParseBufferPool} array when large) and parsed with aliasing, so a bytes
  * field is a view of that array. gRPC's own protobuf marshaller reads into a buffer and then copies
  * every bytes field out of it. Use it as the response marshaller of a method whose answers carry
- * record batches ({@link #forMethod}); the caller closes each {@link LeasedMessage} when done.
+ * record batches ({@link #forMethod}), or as a server's request marshaller of a method whose
+ * requests do ({@link #withLeasedRequests}); the caller closes each {@link LeasedMessage} when done.
  *
  * @param <T> the message type
  */
@@ -39,6 +46,38 @@ public final class LeasedMessageMarshaller<T extends Message> implements MethodD
             MethodDescriptor<Q, R> method, R responsePrototype, ParseBufferPool pool) {
         return method.toBuilder(method.getRequestMarshaller(), new LeasedMessageMarshaller<>(responsePrototype, pool))
                 .build();
+    }
+
+    /**
+     * {@code definition} with {@code method}'s requests parsed by a marshaller over {@code pool}
+     * and handled by {@code handler} (a server's side: e.g. produce requests, whose batches are
+     * copied once into the log and need no array of their own). The handler closes each request.
+     */
+    public static <Q extends Message, R> ServerServiceDefinition withLeasedRequests(ServerServiceDefinition definition,
+            MethodDescriptor<Q, R> method, Q requestPrototype, ParseBufferPool pool,
+            ServerCallHandler<LeasedMessage<Q>, R> handler) {
+        MethodDescriptor<LeasedMessage<Q>, R> leased = method.toBuilder(
+                new LeasedMessageMarshaller<>(requestPrototype, pool), method.getResponseMarshaller()).build();
+        ServiceDescriptor service = definition.getServiceDescriptor();
+        ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(service.getName())
+                .setSchemaDescriptor(service.getSchemaDescriptor());
+        List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
+        boolean found = false;
+        for (ServerMethodDefinition<?, ?> m : definition.getMethods()) {
+            if (m.getMethodDescriptor().getFullMethodName().equals(method.getFullMethodName())) {
+                methods.add(ServerMethodDefinition.create(leased, handler));
+                found = true;
+            } else {
+                methods.add(m);
+            }
+        }
+        if (!found) {
+            throw new IllegalArgumentException(service.getName() + " has no method " + method.getFullMethodName());
+        }
+        methods.forEach(m -> descriptor.addMethod(m.getMethodDescriptor()));
+        ServerServiceDefinition.Builder out = ServerServiceDefinition.builder(descriptor.build());
+        methods.forEach(out::addMethod);
+        return out.build();
     }
 
     @Override

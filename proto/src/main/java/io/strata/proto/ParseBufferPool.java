@@ -23,6 +23,7 @@ public final class ParseBufferPool {
     private final int typicalBytes;
     private final int maxFree;
     private final ArrayDeque<byte[]> free = new ArrayDeque<>();
+    private int leased; // guarded by free
 
     /**
      * @param minPooledBytes messages smaller than this get an array of their own, left to the collector
@@ -47,6 +48,7 @@ public final class ParseBufferPool {
     /** A free array of at least {@code size} bytes (its contents are stale), or a new one. */
     public byte[] acquire(int size) {
         synchronized (free) {
+            leased++;
             for (Iterator<byte[]> it = free.iterator(); it.hasNext(); ) {
                 byte[] array = it.next();
                 if (array.length >= size) {
@@ -61,9 +63,17 @@ public final class ParseBufferPool {
     /** Takes an array back; nothing may read it afterwards. */
     public void release(byte[] array) {
         synchronized (free) {
+            leased--;
             if (free.size() < maxFree) {
                 free.addFirst(array); // the most recently used first: likely still in the CPU's caches
             }
+        }
+    }
+
+    /** How many acquired arrays were not released yet (for tests and metrics: a leak shows here). */
+    public int leasedCount() {
+        synchronized (free) {
+            return leased;
         }
     }
 

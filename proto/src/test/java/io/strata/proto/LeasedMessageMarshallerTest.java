@@ -4,7 +4,16 @@ import com.google.protobuf.ByteString;
 import io.grpc.KnownLength;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.stub.ServerCalls;
 import io.strata.proto.v1.FetchResponse;
+import io.strata.proto.v1.IngestionGrpc;
+import io.strata.proto.v1.ProduceStreamRequest;
+import io.strata.proto.v1.ProduceStreamResponse;
+import io.strata.proto.v1.PublishRequest;
+import io.strata.proto.v1.StorageGrpc;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
@@ -132,5 +141,33 @@ class LeasedMessageMarshallerTest {
         byte[] streamed = marshaller.stream(LeasedMessage.unpooled(sent)).readAllBytes();
 
         assertThat(streamed).isEqualTo(sent.toByteArray());
+    }
+
+    @Test
+    void aServerDefinitionGetsLeasedRequestsForOneMethodAndKeepsTheOthers() {
+        ServerServiceDefinition generated = new StorageGrpc.StorageImplBase() { }.bindService();
+        ServerCallHandler<LeasedMessage<ProduceStreamRequest>, ProduceStreamResponse> handler =
+                ServerCalls.asyncBidiStreamingCall(response -> null);
+
+        ServerServiceDefinition leased = LeasedMessageMarshaller.withLeasedRequests(generated,
+                StorageGrpc.getProduceStreamMethod(), ProduceStreamRequest.getDefaultInstance(), pool, handler);
+
+        assertThat(leased.getServiceDescriptor().getName()).isEqualTo(generated.getServiceDescriptor().getName());
+        assertThat(leased.getServiceDescriptor().getSchemaDescriptor())
+                .isSameAs(generated.getServiceDescriptor().getSchemaDescriptor());
+        assertThat(leased.getMethods()).hasSameSizeAs(generated.getMethods());
+        ServerMethodDefinition<?, ?> stream = leased.getMethod(StorageGrpc.getProduceStreamMethod().getFullMethodName());
+        assertThat(stream.getServerCallHandler()).isSameAs(handler);
+        assertThat(stream.getMethodDescriptor().getRequestMarshaller()).isInstanceOf(LeasedMessageMarshaller.class);
+        assertThat(leased.getMethod(StorageGrpc.getProduceMethod().getFullMethodName()))
+                .isSameAs(generated.getMethod(StorageGrpc.getProduceMethod().getFullMethodName()));
+    }
+
+    @Test
+    void aMethodTheServiceDoesNotHaveIsRefused() {
+        ServerServiceDefinition generated = new StorageGrpc.StorageImplBase() { }.bindService();
+        assertThatThrownBy(() -> LeasedMessageMarshaller.withLeasedRequests(generated, IngestionGrpc.getPublishStreamMethod(),
+                PublishRequest.getDefaultInstance(), pool, ServerCalls.asyncClientStreamingCall(response -> null)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PublishStream");
     }
 }

@@ -4,9 +4,11 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.strata.proto.LeasedMessage;
 import io.strata.proto.StrataError;
 import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.ProduceError;
+import io.strata.proto.v1.ProduceRequest;
 import io.strata.proto.v1.ProduceResponse;
 import io.strata.proto.v1.ProduceStreamRequest;
 import io.strata.proto.v1.ProduceStreamResponse;
@@ -63,6 +65,15 @@ final class ProduceStreamSession implements StreamObserver<ProduceStreamRequest>
     private record PartitionKey(String topic, int partition) {
     }
 
+    /** A request waiting in its lane, with the pooled array its batches alias (null: none), given back once appended. */
+    private record Queued(ProduceStreamRequest message, LeasedMessage<ProduceStreamRequest> lease) {
+        void release() {
+            if (lease != null) {
+                lease.close();
+            }
+        }
+    }
+
     private final ProducePath path;
     private final Quotas quotas;
     private final Executor executor;
@@ -103,20 +114,51 @@ final class ProduceStreamSession implements StreamObserver<ProduceStreamRequest>
 
     @Override
     public void onNext(ProduceStreamRequest message) {
+        accept(new Queued(message, null));
+    }
+
+    /**
+     * This session as the observer of messages parsed into pooled arrays
+     * ({@link io.strata.proto.LeasedMessageMarshaller}): each array is given back once its request
+     * was appended, or dropped when the stream ends.
+     */
+    StreamObserver<LeasedMessage<ProduceStreamRequest>> leased() {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(LeasedMessage<ProduceStreamRequest> message) {
+                accept(new Queued(message.message(), message));
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                ProduceStreamSession.this.onError(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                ProduceStreamSession.this.onCompleted();
+            }
+        };
+    }
+
+    private void accept(Queued item) {
+        ProduceStreamRequest message = item.message();
         Lane start;
         synchronized (this) {
             requested = false;
             if (ended) {
+                item.release();
                 return;
             }
             if (!message.hasRequest()) {
+                item.release();
                 fail(StrataError.exception(ErrorCode.INVALID_REQUEST, "produce stream message with correlation id "
                         + message.getCorrelationId() + " carries no request; the stream is closed"));
                 return;
             }
             Lane lane = lanes.computeIfAbsent(new PartitionKey(message.getRequest().getTopic(),
                     message.getRequest().getPartition()), k -> new Lane());
-            lane.queue.addLast(message);
+            lane.queue.addLast(item);
             queued++;
             queuedBytes += message.getRequest().getBatches().size();
             start = lane.claim() ? lane : null;
@@ -137,7 +179,7 @@ final class ProduceStreamSession implements StreamObserver<ProduceStreamRequest>
 
     /** One partition's requests on this stream, taken one at a time in arrival order. */
     private final class Lane {
-        final ArrayDeque<ProduceStreamRequest> queue = new ArrayDeque<>();
+        final ArrayDeque<Queued> queue = new ArrayDeque<>();
         boolean running;
         boolean held;
         boolean headAdmitted;
@@ -153,7 +195,7 @@ final class ProduceStreamSession implements StreamObserver<ProduceStreamRequest>
 
         void run() {
             while (true) {
-                ProduceStreamRequest next;
+                Queued next;
                 boolean admitted;
                 synchronized (ProduceStreamSession.this) {
                     if (ended || held || queue.isEmpty()) {
@@ -165,15 +207,16 @@ final class ProduceStreamSession implements StreamObserver<ProduceStreamRequest>
                     admitted = headAdmitted;
                     headAdmitted = false;
                     queued--;
-                    queuedBytes -= next.getRequest().getBatches().size();
+                    queuedBytes -= next.message().getRequest().getBatches().size();
                     requestMore();
                 }
-                long holdMs = admitted ? 0 : quotas.producer().throttleMs(next.getRequest().getClientId());
+                ProduceRequest request = next.message().getRequest();
+                long holdMs = admitted ? 0 : quotas.producer().throttleMs(request.getClientId());
                 if (holdMs > 0) {
                     synchronized (ProduceStreamSession.this) {
                         queue.addFirst(next);
                         queued++;
-                        queuedBytes += next.getRequest().getBatches().size();
+                        queuedBytes += request.getBatches().size();
                         headAdmitted = true;
                         held = true;
                         running = false;
@@ -184,7 +227,11 @@ final class ProduceStreamSession implements StreamObserver<ProduceStreamRequest>
                 synchronized (ProduceStreamSession.this) {
                     unanswered++;
                 }
-                path.produce(next.getRequest(), new Answer(next.getCorrelationId()));
+                try {
+                    path.produce(request, new Answer(next.message().getCorrelationId()));
+                } finally {
+                    next.release(); // the batches were copied into the log: the array may go back
+                }
             }
         }
 
@@ -326,7 +373,10 @@ final class ProduceStreamSession implements StreamObserver<ProduceStreamRequest>
             return;
         }
         ended = true;
-        lanes.values().forEach(l -> l.queue.clear());
+        lanes.values().forEach(l -> {
+            l.queue.forEach(Queued::release);
+            l.queue.clear();
+        });
         queued = 0;
         queuedBytes = 0;
         unsent.clear();

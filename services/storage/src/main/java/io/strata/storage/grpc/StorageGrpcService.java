@@ -2,10 +2,14 @@ package io.strata.storage.grpc;
 
 import io.strata.storage.log.ScratchBuffers;
 import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.runtime.ShutdownEvent;
+import io.strata.proto.LeasedMessageMarshaller;
+import io.strata.proto.ParseBufferPool;
 import io.strata.proto.v1.FetchRequest;
 import io.strata.proto.v1.FetchResponse;
 import io.strata.proto.v1.ListOffsetsRequest;
@@ -63,8 +67,26 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
     static final int MAX_FETCH_BYTES = 32 * 1024 * 1024;
     static final int MAX_WAIT_MS = 30_000;
 
+    /** ProduceStream messages this large or larger are parsed into pooled arrays (below: an array of their own). */
+    static final int POOLED_REQUEST_MIN_BYTES = 1024;
+    /**
+     * A new pooled array's least size: two default batches (64 KiB) and their framing fit. A
+     * larger request (up to a producer's max.request.size per request, 1 MiB by default) gets an
+     * array of its size, which is pooled too; any free array at least as large serves a request.
+     */
+    static final int POOLED_REQUEST_BYTES = 128 * 1024 + 1024;
+    /** Free arrays kept: about the requests a node has in flight under load (a few per partition and stream). */
+    static final int MAX_FREE_REQUEST_BUFFERS = 32;
+
     private final StorageNode node;
     private final ProducePath producePath;
+    /**
+     * Arrays that ProduceStream messages are parsed into: their batches alias the array until
+     * the log has copied them, so a request costs no fresh array (about 1 MiB each: a humongous
+     * allocation under G1, and the node's largest source of garbage) and no second copy.
+     */
+    private final ParseBufferPool produceBuffers = new ParseBufferPool(POOLED_REQUEST_MIN_BYTES, POOLED_REQUEST_BYTES,
+            MAX_FREE_REQUEST_BUFFERS);
     private final ScratchBuffers fetchBuffers = new ScratchBuffers();
     private final Set<ProduceStreamSession> produceStreams = ConcurrentHashMap.newKeySet();
     private volatile boolean shuttingDown;
@@ -102,8 +124,20 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
         }
     }
 
+    /** The generated definition, with ProduceStream's messages parsed into {@link #produceBuffers}. */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return LeasedMessageMarshaller.withLeasedRequests(super.bindService(), StorageGrpc.getProduceStreamMethod(),
+                ProduceStreamRequest.getDefaultInstance(), produceBuffers,
+                ServerCalls.asyncBidiStreamingCall(response -> openProduceStream(response).leased()));
+    }
+
     @Override
     public StreamObserver<ProduceStreamRequest> produceStream(StreamObserver<ProduceStreamResponse> response) {
+        return openProduceStream(response);
+    }
+
+    private ProduceStreamSession openProduceStream(StreamObserver<ProduceStreamResponse> response) {
         ProduceStreamSession session = new ProduceStreamSession(producePath, node.quotas(), node.callExecutor(),
                 (ServerCallStreamObserver<ProduceStreamResponse>) response, produceStreams::remove);
         produceStreams.add(session);

@@ -1,13 +1,18 @@
 package io.strata.storage.grpc;
 
 import com.google.protobuf.ByteString;
+import io.grpc.KnownLength;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.strata.proto.LeasedMessageMarshaller;
+import io.strata.proto.ParseBufferPool;
 import io.strata.proto.StrataError;
 import io.strata.proto.v1.Acks;
 import io.strata.proto.v1.AssignmentSnapshot;
@@ -35,6 +40,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -85,6 +91,7 @@ class ProduceStreamTest {
     private Quotas quotas;
     private ProducePath path;
     private final Set<ProduceStreamSession> sessions = ConcurrentHashMap.newKeySet();
+    private final ParseBufferPool requestBuffers = new ParseBufferPool(0, 4096, 64);
     private Server server;
     private ManagedChannel channel;
 
@@ -106,16 +113,18 @@ class ProduceStreamTest {
     private void startServer(QuotaDefaults quotaDefaults) throws IOException {
         quotas = new Quotas(quotaDefaults, Clock.systemUTC(), timer, executor);
         path = new ProducePath(NODE, () -> partitions, quotas.producer());
-        server = NettyServerBuilder.forPort(0).executor(executor).addService(new StorageGrpc.StorageImplBase() {
-            @Override
-            public StreamObserver<ProduceStreamRequest> produceStream(StreamObserver<ProduceStreamResponse> response) {
-                ProduceStreamSession session = new ProduceStreamSession(path, quotas, executor,
-                        (ServerCallStreamObserver<ProduceStreamResponse>) response, sessions::remove);
-                sessions.add(session);
-                session.start();
-                return session;
-            }
-        }).build().start();
+        // As StorageGrpcService binds it: messages parsed into pooled arrays (here every one of them).
+        ServerServiceDefinition service = LeasedMessageMarshaller.withLeasedRequests(
+                new StorageGrpc.StorageImplBase() { }.bindService(), StorageGrpc.getProduceStreamMethod(),
+                ProduceStreamRequest.getDefaultInstance(), requestBuffers,
+                ServerCalls.asyncBidiStreamingCall(response -> {
+                    ProduceStreamSession session = new ProduceStreamSession(path, quotas, executor,
+                            (ServerCallStreamObserver<ProduceStreamResponse>) response, sessions::remove);
+                    sessions.add(session);
+                    session.start();
+                    return session.leased();
+                }));
+        server = NettyServerBuilder.forPort(0).executor(executor).addService(service).build().start();
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
     }
 
@@ -235,6 +244,8 @@ class ProduceStreamTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> stream.completed);
         assertThat(stream.failed.get()).isNull();
         await().atMost(Duration.ofSeconds(5)).until(sessions::isEmpty);
+        assertThat(requestBuffers.leasedCount()).as("every request's array went back once appended").isZero();
+        assertThat(requestBuffers.freeCount()).isPositive();
     }
 
     @Test
@@ -401,6 +412,32 @@ class ProduceStreamTest {
         assertThat(call.sent).allSatisfy(a -> assertThat(a.hasError()).as("%s", a).isFalse());
         assertThat(call.requested.get()).isEqualTo(sent + 1);
         assertThat(values(LED)).hasSize(sent);
+    }
+
+    @Test
+    void aLeasedRequestStillQueuedWhenTheStreamEndsGivesItsArrayBackAndIsNotAppended() {
+        FakeCall call = new FakeCall();
+        List<Runnable> lanes = new CopyOnWriteArrayList<>();
+        ProduceStreamSession session = new ProduceStreamSession(path, quotas, lanes::add, call, s -> { });
+        session.start();
+        var marshaller = new LeasedMessageMarshaller<>(ProduceStreamRequest.getDefaultInstance(), requestBuffers);
+        byte[] message = request(1, LED, Acks.ACKS_LEADER, batch(-1, "queued")).toByteArray();
+        session.leased().onNext(marshaller.parse(new KnownLengthInput(message)));
+        assertThat(requestBuffers.leasedCount()).isEqualTo(1);
+
+        session.shutdown("node " + NODE + " is shutting down");
+
+        assertThat(requestBuffers.leasedCount()).isZero();
+        assertThat(lanes).hasSize(1);
+        lanes.getFirst().run(); // the lane finds the stream ended
+        assertThat(values(LED)).isEmpty();
+    }
+
+    /** What gRPC hands a marshaller: a stream that knows its length. */
+    private static final class KnownLengthInput extends ByteArrayInputStream implements KnownLength {
+        KnownLengthInput(byte[] bytes) {
+            super(bytes);
+        }
     }
 
     /** A server call under the test's control: readiness, requested messages, sent answers. */
