@@ -24,6 +24,7 @@ import io.strata.proto.v1.PublishRecord;
 import io.strata.proto.v1.PublishRequest;
 import io.strata.proto.v1.PublishResponse;
 import io.strata.proto.v1.PublishResult;
+import io.strata.proto.v1.PublishResultRun;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -189,7 +190,8 @@ public final class IngestionPublisher implements AutoCloseable {
 
     private PublishRequest toRequest(List<ProducerRecord<byte[], byte[]>> records, AckMode ack) {
         PublishRequest.Builder request = PublishRequest.newBuilder().setAcks(acks).setClientId(clientId)
-                .setAck(ack == AckMode.SPOOLED ? PublishAck.PUBLISH_ACK_SPOOLED : PublishAck.PUBLISH_ACK_COMMITTED);
+                .setAck(ack == AckMode.SPOOLED ? PublishAck.PUBLISH_ACK_SPOOLED : PublishAck.PUBLISH_ACK_COMMITTED)
+                .setResultRuns(true);
         for (ProducerRecord<byte[], byte[]> r : records) {
             // Wrapped, not copied: the request is serialized and sent within publish(), while the
             // caller still owns (and must not change) the arrays; a copy per record cost more CPU than the send.
@@ -211,8 +213,25 @@ public final class IngestionPublisher implements AutoCloseable {
         return request.build();
     }
 
-    private static List<PublishOutcome> outcomes(List<ProducerRecord<byte[], byte[]>> records, PublishResponse response) {
+    /**
+     * One outcome per record, from the answer's runs (every record succeeded) or from its
+     * per-record results (an instance that predates runs, or a record failed).
+     */
+    static List<PublishOutcome> outcomes(List<ProducerRecord<byte[], byte[]>> records, PublishResponse response) {
         List<PublishOutcome> outcomes = new ArrayList<>(records.size());
+        if (response.getRunsCount() > 0) {
+            int i = 0;
+            for (PublishResultRun run : response.getRunsList()) {
+                for (int k = 0; k < run.getCount() && i < records.size(); k++, i++) {
+                    long offset = run.getFirstOffset() < 0 ? run.getFirstOffset() : run.getFirstOffset() + k;
+                    outcomes.add(new PublishOutcome(new RecordMetadata(records.get(i).topic(), run.getPartition(), offset,
+                            run.getTimestampMs()), null));
+                }
+            }
+            requireOnePerRecord(records, i, response);
+            return outcomes;
+        }
+        requireOnePerRecord(records, response.getResultsCount(), response);
         for (int i = 0; i < records.size(); i++) {
             PublishResult r = response.getResults(i);
             if (r.getError() == ErrorCode.ERROR_CODE_UNSPECIFIED) {
@@ -223,6 +242,16 @@ public final class IngestionPublisher implements AutoCloseable {
             }
         }
         return outcomes;
+    }
+
+    private static void requireOnePerRecord(List<ProducerRecord<byte[], byte[]>> records, int answered,
+                                            PublishResponse response) {
+        int total = response.getRunsCount() > 0
+                ? response.getRunsList().stream().mapToInt(PublishResultRun::getCount).sum() : answered;
+        if (total != records.size()) {
+            throw new StrataException(ErrorCode.INTERNAL_ERROR, "the ingestion instance answered " + total
+                    + " results for " + records.size() + " records");
+        }
     }
 
     private static void sleep(long ms) {

@@ -30,7 +30,9 @@ public final class ProducerConfig {
      * in-flight batch holds {@code batch.size} of it (or its record's size when larger) until it
      * completes, as in Kafka, and each record 160 bytes more for its future and bookkeeping
      * (which Kafka leaves out), so the producer's heap follows this setting; when it is used up,
-     * {@code send} blocks up to {@code max.block.ms}.
+     * {@code send} blocks up to {@code max.block.ms}. As in Kafka, buffers of exactly
+     * {@code batch.size} are reused once their batch completes; free ones count as available
+     * memory and are dropped when a reservation needs their room.
      */
     public static final String BUFFER_MEMORY = "buffer.memory";
     /** Longest time {@code send} blocks for metadata or buffer memory, in ms; default 60000. */

@@ -24,6 +24,9 @@ import io.strata.proto.v1.PublishRecord;
 import io.strata.proto.v1.PublishRequest;
 import io.strata.proto.v1.PublishResponse;
 import io.strata.proto.v1.PublishResult;
+import io.strata.proto.v1.PublishResultRun;
+import io.strata.records.Record;
+import io.strata.records.RecordBatches;
 import io.strata.runtime.GrpcServer;
 import io.strata.storage.StorageNode;
 import jakarta.inject.Inject;
@@ -32,6 +35,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
@@ -160,6 +164,44 @@ class IngestionServiceTest {
         for (int i = 1; i < 100; i++) {
             assertThat(results.get(i).getOffset()).isEqualTo(results.get(i - 1).getOffset() + 1);
         }
+    }
+
+    @Test
+    void aRequestAskingForRunsIsAnsweredWithRunsThatMatchWhatWasWritten() {
+        String topic = topic(3);
+        PublishRequest.Builder request = PublishRequest.newBuilder().setAcks(Acks.ACKS_ALL).setResultRuns(true);
+        for (int i = 0; i < 30; i++) {
+            request.addRecords(record(topic, "key-" + (i % 3), "value-" + i));
+        }
+        PublishResponse response = ingestion.publish(request.build());
+
+        assertThat(response.getResultsList()).isEmpty();
+        assertThat(response.getRunsList()).isNotEmpty().hasSizeLessThanOrEqualTo(30);
+        assertThat(response.getRunsList().stream().mapToInt(PublishResultRun::getCount).sum()).isEqualTo(30);
+        // Expanded, the runs say what per-record results would: record i of the request at its offset.
+        int i = 0;
+        for (PublishResultRun run : response.getRunsList()) {
+            for (int k = 0; k < run.getCount(); k++, i++) {
+                long offset = run.getFirstOffset() + k;
+                ByteBuffer log = StorageGrpc.newBlockingStub(channel).fetch(FetchRequest.newBuilder().setTopic(topic)
+                        .setPartition(run.getPartition()).setOffset(offset).setMaxBytes(1 << 20).build())
+                        .getBatches().asReadOnlyByteBuffer();
+                Record written = RecordBatches.decode(log).stream().filter(r -> r.offset() == offset).findFirst().orElseThrow();
+                assertThat(new String(written.value(), StandardCharsets.UTF_8)).isEqualTo("value-" + i);
+                assertThat(written.timestamp()).isEqualTo(run.getTimestampMs());
+            }
+        }
+    }
+
+    @Test
+    void aRequestAskingForRunsWithAFailedRecordIsAnsweredPerRecord() {
+        PublishResponse response = ingestion.publish(PublishRequest.newBuilder().setResultRuns(true)
+                .addRecords(record(topic(1), null, "fine"))
+                .addRecords(record("no-such-topic-" + UUID.randomUUID(), null, "lost"))
+                .build());
+        assertThat(response.getRunsList()).isEmpty();
+        assertThat(response.getResults(0).getError()).isEqualTo(ErrorCode.ERROR_CODE_UNSPECIFIED);
+        assertThat(response.getResults(1).getError()).isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     }
 
     @Test

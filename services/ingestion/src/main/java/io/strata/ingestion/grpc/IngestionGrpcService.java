@@ -5,6 +5,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.strata.ingestion.IngestionNode;
 import io.strata.ingestion.config.IngestionConfig;
+import io.strata.ingestion.publish.PublishResults;
 import io.strata.ingestion.publish.PublishValidation;
 import io.strata.ingestion.quota.PublishQuotas;
 import io.strata.proto.StrataError;
@@ -13,7 +14,6 @@ import io.strata.proto.v1.IngestionGrpc;
 import io.strata.proto.v1.PublishAck;
 import io.strata.proto.v1.PublishRequest;
 import io.strata.proto.v1.PublishResponse;
-import io.strata.proto.v1.PublishResult;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
@@ -53,7 +53,7 @@ public class IngestionGrpcService extends IngestionGrpc.IngestionImplBase {
 
     /** Runs on a gRPC thread, or later on the call pool when a quota held the call: it answers every failure itself. */
     private void publishAdmitted(PublishRequest request, StreamObserver<PublishResponse> responses) {
-        CompletableFuture<List<PublishResult>> results;
+        CompletableFuture<PublishResults> results;
         try {
             results = submit(request);
         } catch (StatusRuntimeException e) {
@@ -63,7 +63,8 @@ public class IngestionGrpcService extends IngestionGrpc.IngestionImplBase {
             responses.onError(unexpected(e));
             return;
         }
-        results.whenComplete((r, failure) -> respond(responses, r, failure));
+        results.whenComplete((r, failure) -> respond(responses, failure == null ? List.of(r) : List.of(),
+                request.getResultRuns(), failure));
     }
 
     @Override
@@ -73,7 +74,8 @@ public class IngestionGrpcService extends IngestionGrpc.IngestionImplBase {
 
     private StreamObserver<PublishRequest> openStream(StreamObserver<PublishResponse> responses) {
         return new StreamObserver<>() {
-            private final List<CompletableFuture<List<PublishResult>>> pending = new ArrayList<>();
+            private final List<CompletableFuture<PublishResults>> pending = new ArrayList<>();
+            private boolean runs;
             private boolean failed;
 
             @Override
@@ -82,6 +84,7 @@ public class IngestionGrpcService extends IngestionGrpc.IngestionImplBase {
                     return;
                 }
                 try {
+                    runs |= request.getResultRuns();
                     pending.add(submit(request));
                 } catch (StatusRuntimeException e) {
                     failed = true;
@@ -104,11 +107,11 @@ public class IngestionGrpcService extends IngestionGrpc.IngestionImplBase {
                     return;
                 }
                 CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).whenComplete((done, failure) -> {
-                    List<PublishResult> all = new ArrayList<>();
+                    List<PublishResults> all = new ArrayList<>();
                     if (failure == null) {
-                        pending.forEach(f -> all.addAll(f.join()));
+                        pending.forEach(f -> all.add(f.join()));
                     }
-                    respond(responses, all, failure);
+                    respond(responses, all, runs, failure);
                 });
             }
         };
@@ -120,15 +123,17 @@ public class IngestionGrpcService extends IngestionGrpc.IngestionImplBase {
         return StrataError.exception(ErrorCode.INTERNAL_ERROR, "ingestion " + node.instanceId() + ": publishing failed: " + e);
     }
 
-    private CompletableFuture<List<PublishResult>> submit(PublishRequest request) {
+    private CompletableFuture<PublishResults> submit(PublishRequest request) {
         PublishValidation.validate(request, config.maxRequestRecords());
         if (request.getAck() == PublishAck.PUBLISH_ACK_SPOOLED) {
-            return node.spool().publish(request.getRecordsList(), request.getSerializedSize());
+            return node.spool().publish(request.getRecordsList(), request.getSerializedSize()).thenApply(PublishResults::of);
         }
         return node.publisher().publish(request.getRecordsList(), request.getAcks());
     }
 
-    private static void respond(StreamObserver<PublishResponse> responses, List<PublishResult> results, Throwable failure) {
+    /** Answers with the results of the call's requests, in order: as runs when the client asked and every record succeeded. */
+    private static void respond(StreamObserver<PublishResponse> responses, List<PublishResults> results, boolean runs,
+                                Throwable failure) {
         try {
             if (failure != null) {
                 // A request refused whole after it was queued (e.g. a full spool) carries its own status.
@@ -137,7 +142,7 @@ public class IngestionGrpcService extends IngestionGrpc.IngestionImplBase {
                         : Status.INTERNAL.withDescription("publishing failed: " + failure).asRuntimeException());
                 return;
             }
-            responses.onNext(PublishResponse.newBuilder().addAllResults(results).build());
+            responses.onNext(PublishResults.answer(results, runs));
             responses.onCompleted();
         } catch (RuntimeException e) {
             LOG.debugf("Publish answer not delivered (the client went away): %s", e.getMessage());

@@ -4,7 +4,6 @@ import io.strata.client.CommonClientConfigs;
 import io.strata.client.StrataException;
 import io.strata.client.producer.ProducerConfig;
 import io.strata.client.producer.ProducerRecord;
-import io.strata.client.producer.RecordMetadata;
 import io.strata.client.producer.StrataProducer;
 import io.strata.client.serialization.ByteArraySerializer;
 import io.strata.ingestion.config.IngestionConfig;
@@ -16,7 +15,6 @@ import io.strata.proto.v1.PublishResult;
 import io.strata.records.RecordHeader;
 import org.jboss.logging.Logger;
 
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -59,15 +57,15 @@ public final class Publisher implements AutoCloseable {
     /**
      * Sends the records (already validated by {@link PublishValidation}) in order.
      *
-     * @return one result per record, in request order, once every record has completed
+     * @return the records' results, in request order, once every record has completed
      * @throws io.grpc.StatusRuntimeException RESOURCE_EXHAUSTED when the first record finds no buffer memory
      */
-    public CompletableFuture<List<PublishResult>> publish(List<PublishRecord> records, Acks acks) {
+    public CompletableFuture<PublishResults> publish(List<PublishRecord> records, Acks acks) {
         StrataProducer<byte[], byte[]> producer = producer(acks);
         // One slot per record and a countdown, filled by the producer's callbacks: no future per record.
-        PublishResult[] results = new PublishResult[records.size()];
+        PublishResults results = new PublishResults(records.size());
         AtomicInteger outstanding = new AtomicInteger(records.size());
-        CompletableFuture<List<PublishResult>> all = new CompletableFuture<>();
+        CompletableFuture<PublishResults> all = new CompletableFuture<>();
         AtomicBoolean firstRefused = new AtomicBoolean(); // no buffer memory: the callback runs inside send
         String topic = null;
         for (int i = 0; i < records.size(); i++) {
@@ -82,9 +80,13 @@ public final class Publisher implements AutoCloseable {
                 if (slot == 0 && failure instanceof StrataException e && e.reason() == ErrorCode.BUFFER_EXHAUSTED) {
                     firstRefused.set(true);
                 }
-                results[slot] = result(metadata, failure);
+                if (failure == null) {
+                    results.succeeded(slot, metadata.partition(), metadata.offset(), metadata.timestamp());
+                } else {
+                    results.failed(slot, failed(failure));
+                }
                 if (outstanding.decrementAndGet() == 0) {
-                    all.complete(Arrays.asList(results)); // the decrement publishes every slot's write
+                    all.complete(results); // the decrement publishes every slot's write
                 }
             });
             if (i == 0 && firstRefused.get()) {
@@ -96,7 +98,7 @@ public final class Publisher implements AutoCloseable {
             }
         }
         if (records.isEmpty()) {
-            all.complete(List.of());
+            all.complete(results);
         }
         return all;
     }
@@ -106,11 +108,7 @@ public final class Publisher implements AutoCloseable {
         return pending.get();
     }
 
-    private static PublishResult result(RecordMetadata metadata, Throwable failure) {
-        if (failure == null) {
-            return PublishResult.newBuilder().setPartition(metadata.partition()).setOffset(metadata.offset())
-                    .setTimestampMs(metadata.timestamp()).build();
-        }
+    private static PublishResult failed(Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         ErrorCode reason = cause instanceof StrataException se ? se.reason() : ErrorCode.ERROR_CODE_UNSPECIFIED;
         return PublishResult.newBuilder().setPartition(-1).setOffset(-1).setError(reason)

@@ -1,7 +1,13 @@
 package io.strata.storage.replica;
 
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import io.strata.proto.LeasedMessage;
+import io.strata.proto.LeasedMessageMarshaller;
+import io.strata.proto.ParseBufferPool;
 import io.strata.proto.StrataError;
 import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.Node;
@@ -44,6 +50,8 @@ final class ReplicaFetcher implements AutoCloseable {
     static final long RETRY_MS = 500;
     static final long LEADER_CHANGE_RETRY_MS = 50;
     static final long EPOCH_QUERY_DEADLINE_MS = 10_000;
+    /** Answers this large or larger are parsed into pooled arrays (smaller ones: an array of their own). */
+    static final int POOLED_ANSWER_MIN_BYTES = 4096;
 
     private enum Phase { TRUNCATING, FETCHING, WAITING }
 
@@ -69,6 +77,12 @@ final class ReplicaFetcher implements AutoCloseable {
     private final int maxBytes;
     private final Map<TopicPartition, Task> tasks = new HashMap<>();
     private final ScratchBuffers buffers = new ScratchBuffers();
+    /**
+     * ReplicaFetch with answers parsed into pooled arrays: an answer's batches alias the array
+     * until they are copied into {@link #buffers} (gRPC's own marshaller copies them into a fresh
+     * array per answer first: up to max.bytes each, a humongous G1 allocation at the default 1 MiB).
+     */
+    private final MethodDescriptor<ReplicaFetchRequest, LeasedMessage<ReplicaFetchResponse>> fetchMethod;
     private StreamObserver<ReplicaFetchRequest> requests;
     private long nextCorrelationId;
     private boolean closed;
@@ -82,6 +96,10 @@ final class ReplicaFetcher implements AutoCloseable {
         this.timer = timer;
         this.maxWaitMs = maxWaitMs;
         this.maxBytes = maxBytes;
+        // Answers are handled one at a time on the fetcher's thread: a few free arrays suffice.
+        this.fetchMethod = LeasedMessageMarshaller.forMethod(StorageGrpc.getReplicaFetchMethod(),
+                ReplicaFetchResponse.getDefaultInstance(),
+                new ParseBufferPool(POOLED_ANSWER_MIN_BYTES, Math.max(POOLED_ANSWER_MIN_BYTES, maxBytes) + 4096, 4));
     }
 
     Node leader() {
@@ -274,10 +292,17 @@ final class ReplicaFetcher implements AutoCloseable {
     private StreamObserver<ReplicaFetchRequest> stream() {
         if (requests == null) {
             StreamObserver<ReplicaFetchRequest>[] self = new StreamObserver[1];
-            self[0] = StorageGrpc.newStub(channel).replicaFetch(new StreamObserver<>() {
+            self[0] = ClientCalls.asyncBidiStreamingCall(channel.newCall(fetchMethod, CallOptions.DEFAULT),
+                    new StreamObserver<LeasedMessage<ReplicaFetchResponse>>() {
                 @Override
-                public void onNext(ReplicaFetchResponse answer) {
-                    run(() -> onAnswer(answer));
+                public void onNext(LeasedMessage<ReplicaFetchResponse> answer) {
+                    run(() -> {
+                        try {
+                            onAnswer(answer.message());
+                        } finally {
+                            answer.close(); // its batches were copied (or dropped)
+                        }
+                    });
                 }
 
                 @Override
