@@ -14,15 +14,20 @@ import java.util.Iterator;
  * a concurrent cycle (a JFR of one 10 M-record read counted 68 collections started by them). Reused
  * arrays also save the copy and the zeroing of a fresh array per answer.
  *
- * <p>Bounded: at most {@code maxFree} arrays are kept; an array released beyond that is left to
- * the collector, and an acquire finding none free allocates one. Thread-safe.
+ * <p>Bounded: at most {@code maxFree} arrays, and at most {@code maxFreeBytes} in all, are kept;
+ * an array released beyond that is left to the collector, and an acquire finding none free
+ * allocates one. (A server parsing requests of any size up to its message limit needs the byte
+ * bound: a count alone would let a burst of large requests pin that many large arrays.)
+ * Thread-safe.
  */
 public final class ParseBufferPool {
 
     private final int minPooledBytes;
     private final int typicalBytes;
     private final int maxFree;
+    private final long maxFreeBytes;
     private final ArrayDeque<byte[]> free = new ArrayDeque<>();
+    private long freeBytes; // guarded by free
     private int leased; // guarded by free
 
     /**
@@ -31,13 +36,19 @@ public final class ParseBufferPool {
      * @param maxFree        how many released arrays are kept for reuse
      */
     public ParseBufferPool(int minPooledBytes, int typicalBytes, int maxFree) {
-        if (minPooledBytes < 0 || typicalBytes < minPooledBytes || maxFree < 0) {
+        this(minPooledBytes, typicalBytes, maxFree, Long.MAX_VALUE);
+    }
+
+    /** @param maxFreeBytes how many bytes of released arrays are kept for reuse, at most */
+    public ParseBufferPool(int minPooledBytes, int typicalBytes, int maxFree, long maxFreeBytes) {
+        if (minPooledBytes < 0 || typicalBytes < minPooledBytes || maxFree < 0 || maxFreeBytes < 0) {
             throw new IllegalArgumentException("need 0 <= minPooledBytes (" + minPooledBytes + ") <= typicalBytes ("
-                    + typicalBytes + ") and maxFree (" + maxFree + ") >= 0");
+                    + typicalBytes + "), maxFree (" + maxFree + ") >= 0 and maxFreeBytes (" + maxFreeBytes + ") >= 0");
         }
         this.minPooledBytes = minPooledBytes;
         this.typicalBytes = typicalBytes;
         this.maxFree = maxFree;
+        this.maxFreeBytes = maxFreeBytes;
     }
 
     /** Whether a message of {@code size} bytes is parsed into a pooled array. */
@@ -53,6 +64,7 @@ public final class ParseBufferPool {
                 byte[] array = it.next();
                 if (array.length >= size) {
                     it.remove();
+                    freeBytes -= array.length;
                     return array;
                 }
             }
@@ -64,8 +76,9 @@ public final class ParseBufferPool {
     public void release(byte[] array) {
         synchronized (free) {
             leased--;
-            if (free.size() < maxFree) {
+            if (free.size() < maxFree && freeBytes + array.length <= maxFreeBytes) {
                 free.addFirst(array); // the most recently used first: likely still in the CPU's caches
+                freeBytes += array.length;
             }
         }
     }
@@ -74,6 +87,13 @@ public final class ParseBufferPool {
     public int leasedCount() {
         synchronized (free) {
             return leased;
+        }
+    }
+
+    /** How many bytes the free arrays hold (for tests and metrics). */
+    public long freeBytes() {
+        synchronized (free) {
+            return freeBytes;
         }
     }
 

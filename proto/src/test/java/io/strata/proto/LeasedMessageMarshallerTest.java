@@ -144,6 +144,19 @@ class LeasedMessageMarshallerTest {
     }
 
     @Test
+    void thePoolKeepsAtMostItsLimitOfFreeBytesSoLargeArraysAreNotPinned() {
+        ParseBufferPool bounded = new ParseBufferPool(1024, 4096, 10, 10_000);
+        bounded.release(new byte[4096]);
+        bounded.release(new byte[8192]); // would pass 10,000 bytes: left to the collector
+        bounded.release(new byte[4096]);
+
+        assertThat(bounded.freeCount()).isEqualTo(2);
+        assertThat(bounded.freeBytes()).isEqualTo(8192);
+        bounded.acquire(4000);
+        assertThat(bounded.freeBytes()).isEqualTo(4096);
+    }
+
+    @Test
     void aServerDefinitionGetsLeasedRequestsForOneMethodAndKeepsTheOthers() {
         ServerServiceDefinition generated = new StorageGrpc.StorageImplBase() { }.bindService();
         ServerCallHandler<LeasedMessage<ProduceStreamRequest>, ProduceStreamResponse> handler =

@@ -77,6 +77,11 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
     static final int POOLED_REQUEST_BYTES = 128 * 1024 + 1024;
     /** Free arrays kept: about the requests a node has in flight under load (a few per partition and stream). */
     static final int MAX_FREE_REQUEST_BUFFERS = 32;
+    /**
+     * Bytes of free arrays kept, at most: requests may be as large as strata.grpc.max.message.bytes
+     * (64 MiB by default), and a burst of them must not leave that many large arrays pinned.
+     */
+    static final long MAX_FREE_REQUEST_BYTES = 16L * 1024 * 1024;
 
     private final StorageNode node;
     private final ProducePath producePath;
@@ -86,7 +91,7 @@ public class StorageGrpcService extends StorageGrpc.StorageImplBase {
      * allocation under G1, and the node's largest source of garbage) and no second copy.
      */
     private final ParseBufferPool produceBuffers = new ParseBufferPool(POOLED_REQUEST_MIN_BYTES, POOLED_REQUEST_BYTES,
-            MAX_FREE_REQUEST_BUFFERS);
+            MAX_FREE_REQUEST_BUFFERS, MAX_FREE_REQUEST_BYTES);
     private final ScratchBuffers fetchBuffers = new ScratchBuffers();
     private final Set<ProduceStreamSession> produceStreams = ConcurrentHashMap.newKeySet();
     private volatile boolean shuttingDown;

@@ -99,7 +99,8 @@ final class ReplicaFetcher implements AutoCloseable {
         // Answers are handled one at a time on the fetcher's thread: a few free arrays suffice.
         this.fetchMethod = LeasedMessageMarshaller.forMethod(StorageGrpc.getReplicaFetchMethod(),
                 ReplicaFetchResponse.getDefaultInstance(),
-                new ParseBufferPool(POOLED_ANSWER_MIN_BYTES, Math.max(POOLED_ANSWER_MIN_BYTES, maxBytes) + 4096, 4));
+                new ParseBufferPool(POOLED_ANSWER_MIN_BYTES, Math.max(POOLED_ANSWER_MIN_BYTES, maxBytes) + 4096, 4,
+                        4L * (Math.max(POOLED_ANSWER_MIN_BYTES, maxBytes) + 4096)));
     }
 
     Node leader() {
