@@ -56,11 +56,10 @@ final class PerfStats {
 
     /**
      * Counts one record of {@code size} bytes that took {@code latencyNanos} (ignored without
-     * latency), acknowledged at {@code nowNanos} of this stats' clock: the caller read the clock
+     * latency), acknowledged at {@code now} (nanoseconds of this stats' clock): the caller read the clock
      * for the latency already, and one read per record is all a record needs (as in Kafka's tool).
      */
-    synchronized void record(int size, long latencyNanos, long nowNanos) {
-        long now = nowNanos;
+    synchronized void record(int size, long latencyNanos, long now) {
         records++;
         bytes += size;
         lastRecordNanos = now;

@@ -218,20 +218,25 @@ public final class IngestionPublisher implements AutoCloseable {
      * per-record results (an instance that predates runs, or a record failed).
      */
     static List<PublishOutcome> outcomes(List<ProducerRecord<byte[], byte[]>> records, PublishResponse response) {
+        boolean runs = response.getRunsCount() > 0;
+        int answered = runs ? response.getRunsList().stream().mapToInt(PublishResultRun::getCount).sum()
+                : response.getResultsCount();
+        if (answered != records.size()) {
+            throw new StrataException(ErrorCode.INTERNAL_ERROR, "the ingestion instance answered " + answered
+                    + " results for " + records.size() + " records");
+        }
         List<PublishOutcome> outcomes = new ArrayList<>(records.size());
-        if (response.getRunsCount() > 0) {
+        if (runs) {
             int i = 0;
             for (PublishResultRun run : response.getRunsList()) {
-                for (int k = 0; k < run.getCount() && i < records.size(); k++, i++) {
+                for (int k = 0; k < run.getCount(); k++, i++) {
                     long offset = run.getFirstOffset() < 0 ? run.getFirstOffset() : run.getFirstOffset() + k;
                     outcomes.add(new PublishOutcome(new RecordMetadata(records.get(i).topic(), run.getPartition(), offset,
                             run.getTimestampMs()), null));
                 }
             }
-            requireOnePerRecord(records, i, response);
             return outcomes;
         }
-        requireOnePerRecord(records, response.getResultsCount(), response);
         for (int i = 0; i < records.size(); i++) {
             PublishResult r = response.getResults(i);
             if (r.getError() == ErrorCode.ERROR_CODE_UNSPECIFIED) {
@@ -242,16 +247,6 @@ public final class IngestionPublisher implements AutoCloseable {
             }
         }
         return outcomes;
-    }
-
-    private static void requireOnePerRecord(List<ProducerRecord<byte[], byte[]>> records, int answered,
-                                            PublishResponse response) {
-        int total = response.getRunsCount() > 0
-                ? response.getRunsList().stream().mapToInt(PublishResultRun::getCount).sum() : answered;
-        if (total != records.size()) {
-            throw new StrataException(ErrorCode.INTERNAL_ERROR, "the ingestion instance answered " + total
-                    + " results for " + records.size() + " records");
-        }
     }
 
     private static void sleep(long ms) {
