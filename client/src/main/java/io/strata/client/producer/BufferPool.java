@@ -21,8 +21,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Buffers of exactly {@code batch.size} are kept for reuse, as Kafka's producer keeps them:
  * a completed batch's buffer goes to a free list with its share of the reservation, and the
  * next batch takes it from there instead of allocating (and zeroing) 64 KiB of heap per batch.
- * Free buffers count as available memory: a reservation that does not fit drops them first.
- * So the memory held stays within {@code buffer.memory}, free buffers included.
+ * Free buffers count as available memory: a batch waiting for memory takes one as it comes
+ * back, and a reservation that does not fit otherwise gives them back one at a time. So the memory
+ * held stays within {@code buffer.memory}, free buffers included.
  *
  * <p>Thread-safe. A reservation that fits is one compare-and-set (every {@code send} takes
  * one); the free list, a waiting sender and a release that could wake one take the lock.
@@ -50,9 +51,31 @@ final class BufferPool {
     }
 
     /**
-     * A free buffer of {@code size} bytes whose memory is reserved with it, for a batch that would
-     * reserve {@code size}; null when none is free (then {@link #reserve} and allocate).
+     * Reserves the memory of a new batch's buffer, waiting up to {@code maxBlockMs} for it, and
+     * returns a free buffer of {@code size} bytes that comes with it reserved, or null when none
+     * is free (the bytes are reserved: allocate one). A batch that had to wait takes the buffer a
+     * completed batch gave back, as in Kafka's producer: under sustained overload every new batch
+     * waits, and dropping the freed buffers then would allocate a fresh {@code batch.size} array
+     * per batch that lives as long as the queue is deep (G1 copies it, then promotes it).
+     *
+     * @throws StrataException as {@link #reserve}
      */
+    ByteBuffer reserveBatch(int size, long maxBlockMs) {
+        boolean pooled = size == poolableSize && poolableSize > 0;
+        if (pooled) {
+            ByteBuffer free = takeFree(size);
+            if (free != null) {
+                return free;
+            }
+        }
+        checkFits(size);
+        if (tryTake(size)) {
+            return null;
+        }
+        return await(size, TimeUnit.MILLISECONDS.toNanos(maxBlockMs), pooled);
+    }
+
+    /** A free buffer of {@code size} bytes with its memory reserved; null when none (for tests and {@link #reserveBatch}). */
     ByteBuffer takeFree(int size) {
         if (size != poolableSize || poolableSize == 0) {
             return null;
@@ -67,8 +90,9 @@ final class BufferPool {
 
     /**
      * Gives a completed batch's {@code bytes} back; its {@code buffer} (null: none to reuse) is
-     * kept for reuse when it has the pooled size and no sender waits for memory (a waiter gets
-     * the bytes instead). Nothing may read or write the buffer afterwards.
+     * kept for reuse when it has the pooled size, and a waiting sender is woken either way (a
+     * batch takes the buffer, a smaller reservation drops it if it needs its memory). Nothing may
+     * read or write the buffer afterwards.
      */
     void release(long bytes, ByteBuffer buffer) {
         if (buffer == null || poolableSize == 0 || buffer.capacity() != poolableSize || bytes < poolableSize) {
@@ -77,11 +101,10 @@ final class BufferPool {
         }
         lock.lock();
         try {
-            if (waiters.get() > 0) {
-                release(bytes);
-                return;
-            }
             free.addFirst(buffer);
+            if (waiters.get() > 0) {
+                freed.signalAll();
+            }
         } finally {
             lock.unlock();
         }
@@ -96,30 +119,51 @@ final class BufferPool {
      *                         pool; {@link ErrorCode#BUFFER_EXHAUSTED} when the wait ran out
      */
     long reserve(int bytes, long maxBlockMs) {
+        checkFits(bytes);
+        if (tryTake(bytes)) {
+            return maxBlockMs;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxBlockMs);
+        await(bytes, TimeUnit.MILLISECONDS.toNanos(maxBlockMs), false);
+        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+    }
+
+    private void checkFits(int bytes) {
         if (bytes > totalBytes) {
             throw new StrataException(ErrorCode.RECORD_TOO_LARGE, "a record needs a batch of about " + bytes
                     + " bytes, more than " + ProducerConfig.BUFFER_MEMORY + "=" + totalBytes);
         }
-        if (tryTake(bytes)) {
-            return maxBlockMs;
-        }
+    }
+
+    /**
+     * Waits until {@code bytes} can be reserved: a free buffer when {@code takesBuffer} and one
+     * is there (returned, its memory reserved with it), else the bytes from the unreserved memory,
+     * giving back free buffers one at a time (the least recently used first) when that is short.
+     */
+    private ByteBuffer await(int bytes, long maxWaitNanos, boolean takesBuffer) {
         lock.lock();
         waiters.incrementAndGet();
         try {
-            long leftNanos = TimeUnit.MILLISECONDS.toNanos(maxBlockMs);
+            long leftNanos = maxWaitNanos;
             // Counted as a waiter before this check: a release either sees the waiter or is seen here.
-            while (!tryTake(bytes)) {
-                if (dropFreeBuffers()) {
+            while (true) {
+                if (takesBuffer && !free.isEmpty()) {
+                    return free.pollFirst();
+                }
+                if (tryTake(bytes)) {
+                    return null;
+                }
+                if (dropLeastRecentFreeBuffer()) {
                     continue;
                 }
                 if (leftNanos <= 0) {
                     throw new StrataException(ErrorCode.BUFFER_EXHAUSTED, "no buffer memory came free for "
-                            + bytes + " more bytes within " + ProducerConfig.MAX_BLOCK_MS + "=" + maxBlockMs
-                            + " ms (" + ProducerConfig.BUFFER_MEMORY + "=" + totalBytes + ")");
+                            + bytes + " more bytes within " + ProducerConfig.MAX_BLOCK_MS + "="
+                            + TimeUnit.NANOSECONDS.toMillis(maxWaitNanos) + " ms (" + ProducerConfig.BUFFER_MEMORY
+                            + "=" + totalBytes + ")");
                 }
                 leftNanos = freed.awaitNanos(leftNanos);
             }
-            return Math.max(0, TimeUnit.NANOSECONDS.toMillis(leftNanos));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StrataException(ErrorCode.ERROR_CODE_UNSPECIFIED, "INTERRUPTED", false, null,
@@ -155,14 +199,12 @@ final class BufferPool {
         }
     }
 
-    /** Under the lock: gives the free buffers' memory back to the pool; whether there were any. */
-    private boolean dropFreeBuffers() {
-        if (free.isEmpty()) {
+    /** Under the lock: gives one free buffer's memory back to the pool; whether there was one. */
+    private boolean dropLeastRecentFreeBuffer() {
+        if (free.pollLast() == null) {
             return false;
         }
-        long bytes = (long) free.size() * poolableSize;
-        free.clear();
-        availableBytes.addAndGet(bytes);
+        availableBytes.addAndGet(poolableSize);
         return true;
     }
 

@@ -133,10 +133,7 @@ final class RecordAccumulator {
         }
         // Waiting for memory must not hold the queue: the sender drains it, which frees memory.
         int reserved = ProducerBatch.bytesToReserve(batchSize, estimate, pool.totalBytes() - ProducerBatch.RECORD_OBJECTS_BYTES);
-        ByteBuffer buffer = pool.takeFree(reserved); // a reused buffer comes with its memory reserved
-        if (buffer == null) {
-            pool.reserve(reserved, maxBlockMs);
-        }
+        ByteBuffer buffer = pool.reserveBatch(reserved, maxBlockMs); // a reused buffer comes with its memory reserved
         boolean kept = false;
         try {
             synchronized (queue) {

@@ -90,7 +90,44 @@ class BufferPoolTest {
     }
 
     @Test
-    void aBufferReleasedWhileASenderWaitsGoesToTheWaiterAsMemory() throws Exception {
+    void aSmallReservationThatDoesNotFitGivesBackOneFreeBufferAtATime() {
+        BufferPool pool = new BufferPool(300, 100);
+        pool.reserve(300, 0);
+        ByteBuffer older = ByteBuffer.allocate(100);
+        ByteBuffer newer = ByteBuffer.allocate(100);
+        pool.release(100, older);
+        pool.release(100, newer);
+
+        pool.reserve(50, 0);
+
+        assertThat(pool.freeBuffers()).isEqualTo(1);
+        assertThat(pool.availableBytes()).isEqualTo(150);
+        assertThat(pool.takeFree(100)).isSameAs(newer); // the least recently used went first
+    }
+
+    @Test
+    void aBatchWaitingForMemoryTakesTheBufferACompletedBatchGivesBack() throws Exception {
+        BufferPool pool = new BufferPool(120, 100);
+        pool.reserve(120, 0); // one batch and its records' objects hold everything
+        CountDownLatch started = new CountDownLatch(1);
+        CompletableFuture<ByteBuffer> waiter = CompletableFuture.supplyAsync(() -> {
+            started.countDown();
+            return pool.reserveBatch(100, 10_000);
+        });
+        started.await();
+        while (!pool.hasWaiters()) {
+            Thread.onSpinWait();
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(100);
+        pool.release(120, buffer);
+
+        assertThat(waiter.join()).isSameAs(buffer); // reused, not dropped for a fresh allocation
+        assertThat(pool.freeBuffers()).isZero();
+        assertThat(pool.availableBytes()).isEqualTo(20);
+    }
+
+    @Test
+    void aSmallerReservationWaitingForMemoryGetsTheReleasedBuffersMemory() throws Exception {
         BufferPool pool = new BufferPool(100, 100);
         pool.reserve(100, 0);
         CountDownLatch started = new CountDownLatch(1);
@@ -106,5 +143,20 @@ class BufferPoolTest {
         waiter.join();
         assertThat(pool.freeBuffers()).isZero();
         assertThat(pool.availableBytes()).isEqualTo(40);
+    }
+
+    @Test
+    void aBatchReservationTakesAFreeBufferOrReservesTheBytes() {
+        BufferPool pool = new BufferPool(1000, 100);
+        assertThat(pool.reserveBatch(100, 0)).isNull(); // none free: the bytes are reserved, the caller allocates
+        assertThat(pool.availableBytes()).isEqualTo(900);
+        ByteBuffer buffer = ByteBuffer.allocate(100);
+        pool.release(100, buffer);
+        assertThat(pool.reserveBatch(100, 0)).isSameAs(buffer);
+        assertThat(pool.reserveBatch(150, 0)).isNull(); // not the pooled size
+        assertThat(pool.availableBytes()).isEqualTo(750);
+        assertThatThrownBy(() -> pool.reserveBatch(1001, 0))
+                .isInstanceOfSatisfying(StrataException.class,
+                        e -> assertThat(e.reason()).isEqualTo(ErrorCode.RECORD_TOO_LARGE));
     }
 }
