@@ -44,6 +44,8 @@ public final class ChannelPool implements AutoCloseable {
     private final ConcurrentHashMap<Address, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final String userAgent;
     private final KeepAlive keepAlive;
+    /** The client's own I/O thread, or null for gRPC's shared event loops and executor. */
+    private final NetworkThread network;
     private volatile boolean closed;
 
     /** @param clientId put into the user agent, may be empty */
@@ -56,8 +58,18 @@ public final class ChannelPool implements AutoCloseable {
      * @param keepAlive pings on every channel of this pool
      */
     public ChannelPool(String clientId, KeepAlive keepAlive) {
+        this(clientId, keepAlive, null);
+    }
+
+    /**
+     * @param network the thread every channel of this pool does its I/O on and delivers its
+     *                answers on (null: gRPC's shared event loops and executor); the caller owns
+     *                it and closes it after this pool
+     */
+    public ChannelPool(String clientId, KeepAlive keepAlive, NetworkThread network) {
         this.userAgent = clientId == null || clientId.isEmpty() ? "strata-java" : "strata-java/" + clientId;
         this.keepAlive = keepAlive;
+        this.network = network;
     }
 
     /** The channel to {@code address}, created on first use. */
@@ -71,6 +83,9 @@ public final class ChannelPool implements AutoCloseable {
                     .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                     .flowControlWindow(FLOW_CONTROL_WINDOW_BYTES)
                     .userAgent(userAgent);
+            if (network != null) {
+                network.configure(builder);
+            }
             if (keepAlive.timeMs() > 0) {
                 builder.keepAliveTime(keepAlive.timeMs(), TimeUnit.MILLISECONDS)
                         .keepAliveTimeout(keepAlive.timeoutMs(), TimeUnit.MILLISECONDS)
@@ -82,6 +97,9 @@ public final class ChannelPool implements AutoCloseable {
 
     /** Shuts every channel down, waiting up to {@code timeoutMs} in total before forcing. */
     public void close(long timeoutMs) {
+        if (network != null && network.isCurrent()) {
+            timeoutMs = 0; // the channels terminate on this very thread: waiting here would only time out
+        }
         closed = true;
         List<ManagedChannel> all = new ArrayList<>(channels.values());
         channels.clear();

@@ -7,6 +7,7 @@ import io.strata.client.internal.ChannelPool;
 import io.strata.client.internal.ClientConfig;
 import io.strata.client.internal.ClusterSnapshot;
 import io.strata.client.internal.MetadataCache;
+import io.strata.client.internal.NetworkThread;
 import io.strata.client.serialization.Serializer;
 import io.strata.proto.v1.ErrorCode;
 import io.strata.proto.v1.TopicMetadata;
@@ -35,7 +36,10 @@ import java.util.concurrent.TimeUnit;
  * <p>{@link #send} returns at once (unless it must wait for metadata or buffer memory, up to
  * {@code max.block.ms}); its future completes when the leader acknowledged the record
  * ({@code acks}) or with a {@link StrataException} once the record failed for good. Futures
- * complete on the client's I/O threads: keep dependent actions short and never block in them.
+ * complete, and callbacks run, on the producer's network thread (as in Kafka's producer): keep
+ * dependent actions short and never block in them — while one runs, no answer is read. From
+ * there {@link #flush()} is refused and {@link #close()} does not wait (both would wait for
+ * answers only that thread can deliver).
  * {@link #send(ProducerRecord, Callback)} is the same with Kafka's callback instead of a future,
  * which spares a future and its dependent stage per record (the form to use at high rates).
  * Records of one partition are written in send order, and with {@code enable.idempotence} (the
@@ -47,12 +51,16 @@ import java.util.concurrent.TimeUnit;
  */
 public final class StrataProducer<K, V> implements AutoCloseable {
 
+    private static final System.Logger LOG = System.getLogger(StrataProducer.class.getName());
+
     private final ProducerConfig config;
     private final Serializer<K> keySerializer;
     private final Serializer<V> valueSerializer;
     private final Partitioner partitioner;
     private final Clock clock;
     private final ChannelPool channels;
+    /** Reads and writes the producer's connections and completes its records. */
+    private final NetworkThread network;
     private final MetadataCache metadata;
     private final RecordAccumulator accumulator;
     private final Sender sender;
@@ -81,15 +89,16 @@ public final class StrataProducer<K, V> implements AutoCloseable {
         this.valueSerializer = Objects.requireNonNull(valueSerializer, "valueSerializer");
         this.partitioner = newPartitioner(config.partitionerClass());
         this.clock = clock;
-        this.channels = new ChannelPool(config.clientId(), Sender.KEEP_ALIVE);
+        String suffix = config.clientId().isEmpty() ? "" : "-" + config.clientId();
+        this.network = new NetworkThread("strata-producer-network" + suffix);
+        this.channels = new ChannelPool(config.clientId(), Sender.KEEP_ALIVE, network);
         this.metadata = new MetadataCache(config.bootstrapServers(), channels, config.requestTimeoutMs(),
                 config.backoff(), clock);
         BufferPool pool = new BufferPool(config.bufferMemory(), config.batchSize());
         this.accumulator = new RecordAccumulator(config.batchSize(), config.compression(), config.lingerMs(),
                 config.deliveryTimeoutMs(), pool, clock);
         this.sender = new Sender(accumulator, metadata, channels, config, clock);
-        String name = "strata-producer-io" + (config.clientId().isEmpty() ? "" : "-" + config.clientId());
-        this.ioThread = new Thread(sender, name);
+        this.ioThread = new Thread(sender, "strata-producer-io" + suffix);
         ioThread.setDaemon(true);
         ioThread.start();
     }
@@ -217,8 +226,16 @@ public final class StrataProducer<K, V> implements AutoCloseable {
     /**
      * Sends every buffered record at once and blocks until all records sent before the call have
      * completed (successfully or not).
+     *
+     * @throws IllegalStateException when called from a callback (or a dependent action of a
+     *                               send's future): it would wait for answers that only the
+     *                               thread running it can deliver (Kafka's producer refuses it too)
      */
     public void flush() {
+        if (network.isCurrent()) {
+            throw new IllegalStateException("flush() from a send callback is refused: it would wait for answers that"
+                    + " only the producer's network thread, which runs the callback, can deliver");
+        }
         accumulator.beginFlush();
         try {
             sender.wakeup();
@@ -250,9 +267,15 @@ public final class StrataProducer<K, V> implements AutoCloseable {
 
     /**
      * Stops accepting records, waits up to {@code timeout} for buffered and in-flight records,
-     * then fails whatever is left and releases all resources. Idempotent.
+     * then fails whatever is left and releases all resources. Idempotent. From a callback it does
+     * not wait (as Kafka's producer): what is buffered or in flight fails.
      */
     public void close(Duration timeout) {
+        if (network.isCurrent() && !timeout.isZero()) {
+            LOG.log(System.Logger.Level.WARNING, "close() called from a send callback: closing without waiting"
+                    + " (the callback's thread delivers the answers a wait would need)");
+            timeout = Duration.ZERO;
+        }
         closed = true;
         accumulator.beginClose();
         sender.initiateClose();
@@ -280,6 +303,7 @@ public final class StrataProducer<K, V> implements AutoCloseable {
             if (!released.getAndSet(true)) {
                 partitioner.close();
                 channels.close();
+                network.close();
             }
         }
     }

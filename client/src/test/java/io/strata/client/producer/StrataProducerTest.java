@@ -185,6 +185,47 @@ class StrataProducerTest extends FakeStrataProducerTest {
     }
 
     @Test
+    void callbacksRunOnTheProducersNetworkThread() throws Exception {
+        CompletableFuture<String> thread = new CompletableFuture<>();
+        try (var producer = producer(Map.of("client.id", "app-1"))) {
+            producer.send(new ProducerRecord<>("t", "a"), (md, e) -> thread.complete(Thread.currentThread().getName()));
+            assertThat(thread.get(20, TimeUnit.SECONDS)).startsWith("strata-producer-network-app-1");
+        }
+    }
+
+    @Test
+    void flushFromACallbackIsRefusedInsteadOfDeadlocking() throws Exception {
+        CompletableFuture<Throwable> refused = new CompletableFuture<>();
+        try (var producer = producer(Map.of())) {
+            producer.send(new ProducerRecord<>("t", "a"), (md, e) -> {
+                try {
+                    producer.flush();
+                    refused.complete(null);
+                } catch (RuntimeException flushFailure) {
+                    refused.complete(flushFailure);
+                }
+            });
+            assertThat(refused.get(20, TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("callback");
+            assertThat(producer.send(new ProducerRecord<>("t", "b")).join().offset()).isEqualTo(1); // still working
+        }
+    }
+
+    @Test
+    void closeFromACallbackReturnsWithoutWaitingAndFailsWhatIsLeft() throws Exception {
+        var producer = producer(Map.of("linger.ms", 60_000));
+        CountDownLatch closed = new CountDownLatch(1);
+        producer.send(new ProducerRecord<>("t", "first"), (md, e) -> {
+            producer.close(); // an unbounded wait from anywhere else
+            closed.countDown();
+        });
+        producer.flush();
+        assertThat(closed.await(20, TimeUnit.SECONDS)).isTrue();
+        assertThatThrownBy(() -> producer.send(new ProducerRecord<>("t", "late"))).isInstanceOf(IllegalStateException.class);
+        assertThat(values(fake.records(new TopicPartition("t", 0)))).containsExactly("first");
+    }
+
+    @Test
     void aCallbackThatThrowsDoesNotStopTheProducer() {
         try (var producer = producer(Map.of("linger.ms", 0))) {
             CountDownLatch called = new CountDownLatch(1);
