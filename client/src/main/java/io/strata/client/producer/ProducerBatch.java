@@ -11,11 +11,13 @@ import io.strata.records.RecordHeader;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One record batch of one partition on its way to the leader, with the futures of its records.
+ * One record batch of one partition on its way to the leader, with the callbacks that complete its records.
  *
  * <p>Threading: records are appended under the lock of the partition's queue (see
  * {@link RecordAccumulator}), and the append that finds the batch full closes its records there,
@@ -27,44 +29,30 @@ final class ProducerBatch {
     /** Bytes a record's framing adds to key, value and headers, at most (varints, attributes). */
     static final int RECORD_OVERHEAD_BYTES = 5 + 1 + 10 + 5 + 5 + 5 + 5;
     /**
-     * Heap a record takes besides its bytes in the batch, until it is answered: its future, its
-     * entry here and the dependent stage of a typical callback (measured about 130–170 bytes).
-     * Counted against {@code buffer.memory}, so the producer's memory follows that setting.
+     * Heap a record takes besides its bytes in the batch, until it is answered: at most about this
+     * much for a record sent with a future (the future, the callback completing it, a dependent
+     * stage of the application's; measured 130–170 bytes), less with a callback (the
+     * application's callback and the record's slots here). Counted against {@code buffer.memory},
+     * so the producer's memory follows that setting.
      */
     static final int RECORD_OBJECTS_BYTES = 160;
 
     /**
-     * How a record is completed, and what completing it needs: exactly one of {@code future} and
-     * {@code callback} is set ({@link StrataProducer#send(ProducerRecord)} and its callback form).
-     *
-     * @param future    completed with the record's metadata or failure
-     * @param callback  called with the record's metadata or failure
-     * @param timestamp the create time the record was sent with
+     * The callback that completes {@code future}: a record sent with {@link StrataProducer#send(ProducerRecord)}
+     * is completed through it, so a batch keeps one callback per record whichever form sent it.
      */
-    record PendingRecord(CompletableFuture<RecordMetadata> future, Callback callback, long timestamp) {
-
-        PendingRecord {
-            if ((future == null) == (callback == null)) {
-                throw new IllegalArgumentException("a record is completed by a future or by a callback, exactly one");
-            }
-        }
-
-        void complete(RecordMetadata metadata) {
-            if (future != null) {
+    static Callback completing(CompletableFuture<RecordMetadata> future) {
+        return (metadata, error) -> {
+            if (error == null) {
                 future.complete(metadata);
             } else {
-                call(callback, metadata, null);
-            }
-        }
-
-        void fail(TopicPartition tp, StrataException error) {
-            if (future != null) {
                 future.completeExceptionally(error);
-            } else {
-                call(callback, new RecordMetadata(tp.topic(), tp.partition(), -1, -1), error);
             }
-        }
+        };
     }
+
+    private static final Callback[] NO_CALLBACKS = new Callback[0];
+    private static final long[] NO_TIMESTAMPS = new long[0];
 
     private static final System.Logger LOG = System.getLogger(ProducerBatch.class.getName());
 
@@ -85,7 +73,14 @@ final class ProducerBatch {
     private final long reservedBytes;
     private long recordObjectsBytes;
     private final Compression compression;
-    private final ArrayList<PendingRecord> records = new ArrayList<>();
+    /**
+     * Each record's callback and create time, in append order: two arrays rather than an object
+     * per record, since every queued record's objects are copied by each young collection while
+     * the queue runs deep.
+     */
+    private Callback[] callbacks = NO_CALLBACKS;
+    private long[] timestamps = NO_TIMESTAMPS;
+    private int recordCount;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     /** The buffer the batch was started in (see {@link #reusableBuffer()}). */
     private final ByteBuffer buffer;
@@ -156,29 +151,40 @@ final class ProducerBatch {
      * {@code batch.size} (an empty batch takes any record). The append that fills the batch, or
      * finds it full, closes its records: see {@link #markFull()}.
      *
-     * @param pending the record's timestamp and how it is completed (its future or callback)
+     * @param callback  how the record is completed (see {@link #completing} for a future)
+     * @param timestamp the create time the record is sent with
      * @return whether the record was appended; when not, nothing of it was kept
      */
-    boolean tryAppend(PendingRecord pending, byte[] key, byte[] value, List<RecordHeader> headers, int estimatedBytes) {
+    boolean tryAppend(Callback callback, long timestamp, byte[] key, byte[] value, List<RecordHeader> headers,
+                      int estimatedBytes) {
         if (full || builder == null) {
             return false;
         }
-        if (!records.isEmpty() && (long) builder.estimatedSizeInBytes() + estimatedBytes > batchSize) {
+        if (recordCount > 0 && (long) builder.estimatedSizeInBytes() + estimatedBytes > batchSize) {
             markFull();
             return false;
         }
-        if (records.isEmpty()) {
-            // Room for as many records like the first as fill the batch (~550 of 100 bytes in 64 KiB),
-            // where a default-sized list would grow through a dozen copies.
-            records.ensureCapacity(Math.clamp(batchSize / Math.max(1, estimatedBytes) + 1, 1, 4096));
-        }
-        builder.append(pending.timestamp(), key, value, headers);
-        records.add(pending);
+        builder.append(timestamp, key, value, headers);
+        add(callback, timestamp, estimatedBytes);
         recordObjectsBytes += RECORD_OBJECTS_BYTES;
         if (builder.estimatedSizeInBytes() >= batchSize) {
             markFull();
         }
         return true;
+    }
+
+    private void add(Callback callback, long timestamp, int estimatedBytes) {
+        if (recordCount == callbacks.length) {
+            // First room for as many records like the first as fill the batch (~550 of 100 bytes in
+            // 64 KiB), where small arrays would grow through a dozen copies.
+            int capacity = recordCount == 0 ? Math.clamp(batchSize / Math.max(1, estimatedBytes) + 1, 1, 4096)
+                    : recordCount + (recordCount >> 1) + 1;
+            callbacks = Arrays.copyOf(callbacks, capacity);
+            timestamps = Arrays.copyOf(timestamps, capacity);
+        }
+        callbacks[recordCount] = Objects.requireNonNull(callback, "callback");
+        timestamps[recordCount] = timestamp;
+        recordCount++;
     }
 
     /**
@@ -294,11 +300,10 @@ final class ProducerBatch {
         List<ProducerBatch> out = new ArrayList<>(decoded.size());
         for (int i = 0; i < decoded.size(); i++) {
             Record r = decoded.get(i);
-            PendingRecord pending = records.get(i);
-            ProducerBatch single = new ProducerBatch(tp, compression,
-                    estimateSize(r.key(), r.value(), r.headers()) + 128, 0, createdMs, deadlineMs);
+            int size = estimateSize(r.key(), r.value(), r.headers());
+            ProducerBatch single = new ProducerBatch(tp, compression, size + 128, 0, createdMs, deadlineMs);
             single.builder.append(r.timestamp(), r.key(), r.value(), r.headers());
-            single.records.add(pending);
+            single.add(callbacks[i], timestamps[i], size);
             single.full = true;
             single.sendAlone = true;
             single.attempts = attempts;
@@ -313,19 +318,18 @@ final class ProducerBatch {
 
     /** Completes every record: offsets count up from {@code baseOffset} (-1 stays -1, acks=0). */
     void complete(long baseOffset, long logAppendTimeMs) {
-        for (int i = 0; i < records.size(); i++) {
-            PendingRecord r = records.get(i);
+        for (int i = 0; i < recordCount; i++) {
             long offset = baseOffset < 0 ? -1 : baseOffset + i;
-            long timestamp = logAppendTimeMs >= 0 ? logAppendTimeMs : r.timestamp();
-            r.complete(new RecordMetadata(tp.topic(), tp.partition(), offset, timestamp));
+            long timestamp = logAppendTimeMs >= 0 ? logAppendTimeMs : timestamps[i];
+            call(callbacks[i], new RecordMetadata(tp.topic(), tp.partition(), offset, timestamp), null);
         }
         done.complete(null);
     }
 
     /** Fails every record with {@code error}. */
     void fail(StrataException error) {
-        for (PendingRecord r : records) {
-            r.fail(tp, error);
+        for (int i = 0; i < recordCount; i++) {
+            call(callbacks[i], new RecordMetadata(tp.topic(), tp.partition(), -1, -1), error);
         }
         done.complete(null);
     }
@@ -343,7 +347,7 @@ final class ProducerBatch {
     }
 
     int recordCount() {
-        return records.size();
+        return recordCount;
     }
 
     /** The buffer memory the batch holds: its buffer and its records' objects (split parts: none). */
@@ -403,7 +407,7 @@ final class ProducerBatch {
 
     @Override
     public String toString() {
-        return "ProducerBatch[" + tp + ", " + records.size() + " records, attempts=" + attempts + ", sequence "
+        return "ProducerBatch[" + tp + ", " + recordCount + " records, attempts=" + attempts + ", sequence "
                 + baseSequence + "]";
     }
 }

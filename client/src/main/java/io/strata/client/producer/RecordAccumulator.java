@@ -14,7 +14,6 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,23 +41,20 @@ final class RecordAccumulator {
     /**
      * What an append did.
      *
-     * @param future    the record's future; {@code null} when aborted or completed by a callback
      * @param newBatch  the record started a new batch
      * @param batchFull the batch the record went to is full now
      * @param aborted   nothing was appended: the partition had no open batch and the caller asked
      *                  to be told (so a sticky partitioner can move on first)
      */
-    record AppendResult(CompletableFuture<RecordMetadata> future, boolean newBatch, boolean batchFull,
-                        boolean aborted) {
-        static final AppendResult ABORTED = new AppendResult(null, false, false, true);
-        /** The results without a future (a send with a callback), by [newBatch][batchFull]: none allocated per record. */
-        private static final AppendResult[][] WITHOUT_FUTURE = {
-                {new AppendResult(null, false, false, false), new AppendResult(null, false, true, false)},
-                {new AppendResult(null, true, false, false), new AppendResult(null, true, true, false)}};
+    record AppendResult(boolean newBatch, boolean batchFull, boolean aborted) {
+        static final AppendResult ABORTED = new AppendResult(false, false, true);
+        /** The results of appends, by [newBatch][batchFull]: none allocated per record. */
+        private static final AppendResult[][] APPENDED = {
+                {new AppendResult(false, false, false), new AppendResult(false, true, false)},
+                {new AppendResult(true, false, false), new AppendResult(true, true, false)}};
 
-        static AppendResult appended(CompletableFuture<RecordMetadata> future, boolean newBatch, boolean batchFull) {
-            return future == null ? WITHOUT_FUTURE[newBatch ? 1 : 0][batchFull ? 1 : 0]
-                    : new AppendResult(future, newBatch, batchFull, false);
+        static AppendResult appended(boolean newBatch, boolean batchFull) {
+            return APPENDED[newBatch ? 1 : 0][batchFull ? 1 : 0];
         }
     }
 
@@ -101,13 +97,13 @@ final class RecordAccumulator {
      * @throws StrataException {@code BUFFER_EXHAUSTED} when no memory came free in time,
      *                         {@code RECORD_TOO_LARGE} for a record larger than {@code buffer.memory}
      */
-    AppendResult append(TopicPartition tp, ProducerBatch.PendingRecord pending, byte[] key, byte[] value,
+    AppendResult append(TopicPartition tp, Callback callback, long timestamp, byte[] key, byte[] value,
                         List<RecordHeader> headers, boolean abortOnNewBatch, long maxBlockMs) {
         // The record's objects; the batch it joins owns them from then on.
         long leftMs = pool.reserve(ProducerBatch.RECORD_OBJECTS_BYTES, maxBlockMs);
         boolean joinedBatch = false;
         try {
-            AppendResult result = appendReserved(tp, pending, key, value, headers, abortOnNewBatch, leftMs);
+            AppendResult result = appendReserved(tp, callback, timestamp, key, value, headers, abortOnNewBatch, leftMs);
             joinedBatch = !result.aborted();
             return result;
         } finally {
@@ -117,13 +113,13 @@ final class RecordAccumulator {
         }
     }
 
-    private AppendResult appendReserved(TopicPartition tp, ProducerBatch.PendingRecord pending, byte[] key,
+    private AppendResult appendReserved(TopicPartition tp, Callback callback, long timestamp, byte[] key,
                                         byte[] value, List<RecordHeader> headers, boolean abortOnNewBatch,
                                         long maxBlockMs) {
         int estimate = ProducerBatch.estimateSize(key, value, headers);
         Deque<ProducerBatch> queue = queues.computeIfAbsent(tp, x -> new ArrayDeque<>());
         synchronized (queue) {
-            AppendResult joined = tryAppendToLast(queue, pending, key, value, headers, estimate);
+            AppendResult joined = tryAppendToLast(queue, callback, timestamp, key, value, headers, estimate);
             if (joined != null) {
                 return joined;
             }
@@ -137,18 +133,18 @@ final class RecordAccumulator {
         boolean kept = false;
         try {
             synchronized (queue) {
-                AppendResult joined = tryAppendToLast(queue, pending, key, value, headers, estimate);
+                AppendResult joined = tryAppendToLast(queue, callback, timestamp, key, value, headers, estimate);
                 if (joined != null) {
                     return joined; // another thread opened a batch meanwhile
                 }
                 long now = clock.millis();
                 ProducerBatch batch = new ProducerBatch(tp, compression, batchSize, reserved, now,
                         saturatedAdd(now, deliveryTimeoutMs), buffer);
-                batch.tryAppend(pending, key, value, headers, estimate); // an empty batch takes any record
+                batch.tryAppend(callback, timestamp, key, value, headers, estimate); // an empty batch takes any record
                 queue.addLast(batch);
                 incomplete.add(batch);
                 kept = true;
-                return AppendResult.appended(pending.future(), true, batch.isFull());
+                return AppendResult.appended(true, batch.isFull());
             }
         } finally {
             if (!kept) {
@@ -158,15 +154,15 @@ final class RecordAccumulator {
     }
 
     /** Under the queue's lock: appends to the last batch if it has room; null when it has none. */
-    private AppendResult tryAppendToLast(Deque<ProducerBatch> queue, ProducerBatch.PendingRecord pending, byte[] key,
+    private AppendResult tryAppendToLast(Deque<ProducerBatch> queue, Callback callback, long timestamp, byte[] key,
                                          byte[] value, List<RecordHeader> headers, int estimate) {
         if (closing) {
             throw new IllegalStateException("the producer is closed");
         }
         ProducerBatch last = queue.peekLast();
         if (last != null) {
-            if (last.tryAppend(pending, key, value, headers, estimate)) {
-                return AppendResult.appended(pending.future(), false, last.isFull());
+            if (last.tryAppend(callback, timestamp, key, value, headers, estimate)) {
+                return AppendResult.appended(false, last.isFull());
             }
         }
         return null;

@@ -2,7 +2,6 @@ package io.strata.client.producer;
 
 import io.strata.client.PartitionInfo;
 import io.strata.client.StrataException;
-import io.strata.client.TopicPartition;
 import io.strata.client.internal.ChannelPool;
 import io.strata.client.internal.ClientConfig;
 import io.strata.client.internal.ClusterSnapshot;
@@ -63,6 +62,7 @@ public final class StrataProducer<K, V> implements AutoCloseable {
     private final NetworkThread network;
     private final MetadataCache metadata;
     private final RecordAccumulator accumulator;
+    private final TopicPartitions topicPartitions = new TopicPartitions();
     private final Sender sender;
     private final Thread ioThread;
     private volatile boolean closed;
@@ -195,14 +195,15 @@ public final class StrataProducer<K, V> implements AutoCloseable {
             partition = choosePartition(record.topic(), key, numPartitions);
         }
         long timestamp = record.timestamp() != null ? record.timestamp() : now;
-        ProducerBatch.PendingRecord pending = new ProducerBatch.PendingRecord(future, callback, timestamp);
-        RecordAccumulator.AppendResult result = accumulator.append(new TopicPartition(record.topic(), partition),
-                pending, key, value, record.headers(), record.partition() == null, Math.max(0, deadline - now));
+        Callback completion = callback != null ? callback : ProducerBatch.completing(future);
+        RecordAccumulator.AppendResult result = accumulator.append(
+                topicPartitions.of(record.topic(), partition, numPartitions), completion, timestamp, key, value,
+                record.headers(), record.partition() == null, Math.max(0, deadline - now));
         if (result.aborted()) {
             partitioner.onNewBatch(record.topic(), numPartitions, partition);
             partition = choosePartition(record.topic(), key, numPartitions);
-            result = accumulator.append(new TopicPartition(record.topic(), partition), pending, key, value,
-                    record.headers(), false, remaining(deadline));
+            result = accumulator.append(topicPartitions.of(record.topic(), partition, numPartitions), completion,
+                    timestamp, key, value, record.headers(), false, remaining(deadline));
         }
         if (result.newBatch() || result.batchFull()) {
             sender.wakeup();

@@ -16,7 +16,7 @@ class PartitionInFlightTest {
 
     private static ProducerBatch batch() {
         ProducerBatch b = new ProducerBatch(TP, Compression.NONE, 100, 100, 0, Long.MAX_VALUE);
-        b.tryAppend(new ProducerBatch.PendingRecord(new CompletableFuture<>(), null, 1), null, new byte[10], List.of(), 50);
+        b.tryAppend(ProducerBatch.completing(new CompletableFuture<>()), 1, null, new byte[10], List.of(), 50);
         return b;
     }
 

@@ -1,6 +1,8 @@
 package io.strata.client.producer;
 
+import io.strata.client.StrataException;
 import io.strata.client.TopicPartition;
+import io.strata.proto.v1.ErrorCode;
 import io.strata.records.Compression;
 import io.strata.records.RecordBatch;
 import io.strata.records.RecordBatchBuilder;
@@ -13,9 +15,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,7 +41,7 @@ class ProducerBatchTest {
 
     private static boolean append(ProducerBatch batch, int i) {
         byte[] key = ("k" + i).getBytes(StandardCharsets.UTF_8);
-        return batch.tryAppend(new ProducerBatch.PendingRecord(new CompletableFuture<>(), null, 10L + i), key, value(i), HEADERS,
+        return batch.tryAppend(ProducerBatch.completing(new CompletableFuture<>()), 10L + i, key, value(i), HEADERS,
                 ProducerBatch.estimateSize(key, value(i), HEADERS));
     }
 
@@ -84,7 +88,7 @@ class ProducerBatchTest {
     void theAppendThatFillsTheBatchCompressesIt() {
         ProducerBatch batch = batch(Compression.LZ4, 1000);
         byte[] zeros = new byte[2000];
-        assertThat(batch.tryAppend(new ProducerBatch.PendingRecord(new CompletableFuture<>(), null, 5L), null, zeros,
+        assertThat(batch.tryAppend(ProducerBatch.completing(new CompletableFuture<>()), 5L, null, zeros,
                 List.of(), ProducerBatch.estimateSize(null, zeros, List.of()))).isTrue();
         assertThat(batch.isFull()).isTrue();
         assertThat(batch.sizeUpperBound()).isLessThan(200);
@@ -110,5 +114,54 @@ class ProducerBatchTest {
         assertThat(sealed).isEqualTo(builtAtOnce(Compression.LZ4, 5, 5));
         assertThat(sealed.remaining()).isLessThan(uncompressed);
         assertThat(batch.isFull()).isTrue();
+    }
+
+    @Test
+    void completesEveryRecordInAppendOrderWithItsOffsetAndCreateTime() {
+        ProducerBatch batch = batch(Compression.NONE, 65536);
+        List<String> calls = new ArrayList<>();
+        List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            int record = i;
+            // The first record claims to fill the batch, so the record arrays start at one slot and grow.
+            int estimate = i == 0 ? 60_000 : 20;
+            boolean appended;
+            if (i % 2 == 0) {
+                CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
+                futures.add(future);
+                appended = batch.tryAppend(ProducerBatch.completing(future), 100L + i, null, new byte[1], List.of(),
+                        estimate);
+            } else {
+                appended = batch.tryAppend((metadata, error) -> calls.add(record + "@" + metadata.offset() + "/"
+                        + metadata.timestamp()), 100L + i, null, new byte[1], List.of(), estimate);
+            }
+            assertThat(appended).isTrue();
+        }
+        assertThat(batch.recordCount()).isEqualTo(20);
+
+        batch.complete(500, -1);
+
+        for (int i = 0; i < 10; i++) {
+            assertThat(futures.get(i).join()).isEqualTo(new RecordMetadata("t", 0, 500 + 2 * i, 100L + 2 * i));
+        }
+        assertThat(calls).hasSize(10).first().isEqualTo("1@501/101");
+        assertThat(calls).last().isEqualTo("19@519/119");
+        assertThat(batch.done()).isCompleted();
+    }
+
+    @Test
+    void failingABatchGivesEveryRecordTheError() {
+        ProducerBatch batch = batch(Compression.NONE, 65536);
+        CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
+        List<Exception> errors = new ArrayList<>();
+        batch.tryAppend(ProducerBatch.completing(future), 1L, null, new byte[1], List.of(), 20);
+        batch.tryAppend((metadata, error) -> errors.add(error), 2L, null, new byte[1], List.of(), 20);
+        StrataException refused = new StrataException(ErrorCode.RECORD_TOO_LARGE, "too large");
+
+        batch.fail(refused);
+
+        assertThat(future).failsWithin(Duration.ZERO).withThrowableOfType(ExecutionException.class)
+                .withCause(refused);
+        assertThat(errors).containsExactly(refused);
     }
 }

@@ -8,6 +8,7 @@ import io.strata.records.Compression;
 import io.strata.records.Record;
 import io.strata.records.RecordBatch;
 import io.strata.records.RecordBatches;
+import io.strata.records.RecordHeader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -34,12 +35,30 @@ class RecordAccumulatorTest {
         return new RecordAccumulator(batchSize, Compression.NONE, LINGER_MS, 120_000, pool, clock);
     }
 
-    private static RecordAccumulator.AppendResult append(RecordAccumulator acc, TopicPartition tp, int valueBytes) {
-        return acc.append(tp, pending(1L), null, new byte[valueBytes], List.of(), false, 0);
+    /** An append and the future its record completes. */
+    private record Appended(RecordAccumulator.AppendResult result, CompletableFuture<RecordMetadata> future) {
+        boolean newBatch() {
+            return result.newBatch();
+        }
+
+        boolean batchFull() {
+            return result.batchFull();
+        }
+
+        boolean aborted() {
+            return result.aborted();
+        }
     }
 
-    private static ProducerBatch.PendingRecord pending(long timestamp) {
-        return new ProducerBatch.PendingRecord(new CompletableFuture<>(), null, timestamp);
+    private static Appended append(RecordAccumulator acc, TopicPartition tp, int valueBytes) {
+        return append(acc, tp, 1L, null, new byte[valueBytes], List.of(), false, 0);
+    }
+
+    private static Appended append(RecordAccumulator acc, TopicPartition tp, long timestamp, byte[] key, byte[] value,
+                                   List<RecordHeader> headers, boolean abortOnNewBatch, long maxBlockMs) {
+        CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
+        return new Appended(acc.append(tp, ProducerBatch.completing(future), timestamp, key, value, headers,
+                abortOnNewBatch, maxBlockMs), future);
     }
 
     @Test
@@ -58,11 +77,11 @@ class RecordAccumulatorTest {
     @Test
     void fullBatchIsReadyAtOnceAndTheNextRecordStartsANewBatch() {
         RecordAccumulator acc = accumulator(1024);
-        RecordAccumulator.AppendResult first = append(acc, TP, 400);
+        Appended first = append(acc, TP, 400);
         assertThat(first.newBatch()).isTrue();
-        RecordAccumulator.AppendResult second = append(acc, TP, 400);
+        Appended second = append(acc, TP, 400);
         assertThat(second.newBatch()).isFalse();
-        RecordAccumulator.AppendResult third = append(acc, TP, 400);
+        Appended third = append(acc, TP, 400);
         assertThat(third.newBatch()).isTrue();
 
         assertThat(acc.ready(clock.millis(), Set.of()).ready()).containsExactly(TP);
@@ -71,7 +90,7 @@ class RecordAccumulatorTest {
     @Test
     void recordLargerThanBatchSizeGetsABatchOfItsOwn() {
         RecordAccumulator acc = accumulator(100);
-        RecordAccumulator.AppendResult big = append(acc, TP, 5000);
+        Appended big = append(acc, TP, 5000);
         assertThat(big.newBatch()).isTrue();
         assertThat(big.batchFull()).isTrue();
         List<ProducerBatch> drained = acc.drain(TP, Integer.MAX_VALUE, Integer.MAX_VALUE, RecordAccumulator.NOTHING_TO_STAMP);
@@ -121,14 +140,14 @@ class RecordAccumulatorTest {
     @Test
     void abortOnNewBatchReportsAMissingOpenBatchWithoutAppending() {
         RecordAccumulator acc = accumulator(65536);
-        RecordAccumulator.AppendResult aborted = acc.append(TP, pending(1L), null, new byte[1], List.of(), true, 0);
+        Appended aborted = append(acc, TP, 1L, null, new byte[1], List.of(), true, 0);
         assertThat(aborted.aborted()).isTrue();
         assertThat(acc.hasQueued()).isFalse();
 
         append(acc, TP, 1);
-        RecordAccumulator.AppendResult joined = acc.append(TP, pending(1L), null, new byte[1], List.of(), true, 0);
+        Appended joined = append(acc, TP, 1L, null, new byte[1], List.of(), true, 0);
         assertThat(joined.aborted()).isFalse();
-        assertThat(joined.future()).isNotNull();
+        assertThat(joined.newBatch()).isFalse();
     }
 
     @Test
@@ -180,7 +199,7 @@ class RecordAccumulatorTest {
     @Test
     void batchesPastTheDeliveryTimeoutExpire() {
         RecordAccumulator acc = new RecordAccumulator(65536, Compression.NONE, LINGER_MS, 1_000, pool, clock);
-        RecordAccumulator.AppendResult r = append(acc, TP, 10);
+        Appended r = append(acc, TP, 10);
         assertThat(acc.expire(clock.millis(), Set.of())).isEmpty();
         clock.advance(1_000);
         List<ProducerBatch> expired = acc.expire(clock.millis(), Set.of());
@@ -215,7 +234,7 @@ class RecordAccumulatorTest {
         append(acc, TP, 3000);
         append(acc, TP, 3000);
         assertThat(small.availableBytes()).isZero();
-        assertThatThrownBy(() -> acc.append(TP, pending(1L), null, new byte[3000], List.of(), false, 20))
+        assertThatThrownBy(() -> append(acc, TP, 1L, null, new byte[3000], List.of(), false, 20))
                 .isInstanceOfSatisfying(StrataException.class, e -> assertThat(e.reason()).isEqualTo(ErrorCode.BUFFER_EXHAUSTED));
         assertThat(acc.partitionsWithBatches()).containsExactly(TP);
     }
@@ -238,7 +257,7 @@ class RecordAccumulatorTest {
     void aCompletedBatchsBufferIsReusedByTheNextBatchWithNothingOfItsRecordsLeft() {
         BufferPool pooling = new BufferPool(1 << 20, 4096);
         RecordAccumulator acc = new RecordAccumulator(4096, Compression.NONE, LINGER_MS, 120_000, pooling, clock);
-        acc.append(TP, pending(1L), null, "first".getBytes(StandardCharsets.UTF_8), List.of(), false, 0);
+        append(acc, TP, 1L, null, "first".getBytes(StandardCharsets.UTF_8), List.of(), false, 0);
         ProducerBatch first = acc.drain(TP, Integer.MAX_VALUE, Integer.MAX_VALUE, RecordAccumulator.NOTHING_TO_STAMP).get(0);
         first.close();
         acc.complete(first, 0, -1);
@@ -246,7 +265,7 @@ class RecordAccumulatorTest {
         assertThat(pooling.availableBytes()).isEqualTo(pooling.totalBytes());
 
         TopicPartition other = new TopicPartition("t", 1);
-        acc.append(other, pending(2L), null, "2nd".getBytes(StandardCharsets.UTF_8), List.of(), false, 0);
+        append(acc, other, 2L, null, "2nd".getBytes(StandardCharsets.UTF_8), List.of(), false, 0);
         assertThat(pooling.freeBuffers()).isZero();
         ProducerBatch second = acc.drain(other, Integer.MAX_VALUE, Integer.MAX_VALUE, RecordAccumulator.NOTHING_TO_STAMP).get(0);
         ByteBuffer bytes = second.close();
@@ -261,7 +280,7 @@ class RecordAccumulatorTest {
     void completingABatchFreesItsMemory() {
         RecordAccumulator acc = accumulator(65536);
         byte[] value = new byte[1000];
-        RecordAccumulator.AppendResult r = acc.append(TP, pending(7L), null, value, List.of(), false, 0);
+        Appended r = append(acc, TP, 7L, null, value, List.of(), false, 0);
         assertThat(pool.availableBytes()).isEqualTo(pool.totalBytes() - 65536 - ProducerBatch.RECORD_OBJECTS_BYTES);
 
         ProducerBatch batch = acc.drain(TP, Integer.MAX_VALUE, Integer.MAX_VALUE, RecordAccumulator.NOTHING_TO_STAMP).get(0);
@@ -275,8 +294,8 @@ class RecordAccumulatorTest {
     @Test
     void splitGivesOneSendAloneBatchPerRecordBoundToTheOriginalFutures() {
         RecordAccumulator acc = accumulator(65536);
-        RecordAccumulator.AppendResult a = append(acc, TP, 3);
-        RecordAccumulator.AppendResult b = append(acc, TP, 4);
+        Appended a = append(acc, TP, 3);
+        Appended b = append(acc, TP, 4);
         ProducerBatch batch = acc.drain(TP, Integer.MAX_VALUE, Integer.MAX_VALUE, RecordAccumulator.NOTHING_TO_STAMP).get(0);
 
         List<ProducerBatch> parts = batch.splitPerRecord();
