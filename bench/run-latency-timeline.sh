@@ -12,6 +12,7 @@
 # codec), OUT (bench/target/latency-timeline/<UTC time>). The server and the tool get the
 # benchmarks' JVM flags (lib-bench.sh) plus -Xlog:gc,safepoint with UTC times.
 # Output: OUT/timeline-<run>.txt (merged, one event per line) and each run's perf result on stdout.
+# Which threads had the cores meanwhile: `bench/thread-cpu.py 0.1 120 OUT/threads.txt &` alongside.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STRATA_HOME="$(pwd)"
