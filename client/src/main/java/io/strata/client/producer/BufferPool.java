@@ -25,6 +25,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * back, and a reservation that does not fit otherwise gives them back one at a time. So the memory
  * held stays within {@code buffer.memory}, free buffers included.
  *
+ * <p>A {@linkplain #limit(long) limit} below {@code buffer.memory} makes reservations wait while
+ * the memory in use (held by batches; free buffers are not in use) would exceed it: the
+ * {@link QueueDelayLimiter} sets it while the producer's queue stands longer than its target.
+ * A reservation goes through whenever nothing is in use, so a limit never stalls the producer.
+ *
  * <p>Thread-safe. A reservation that fits is one compare-and-set (every {@code send} takes
  * one); the free list, a waiting sender and a release that could wake one take the lock.
  */
@@ -39,6 +44,10 @@ final class BufferPool {
     private final Condition freed = lock.newCondition();
     /** Buffers of {@code poolableSize}, each still holding that much of the reservation. Guarded by {@code lock}. */
     private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
+    /** {@code free.size()}, readable without the lock (for the memory in use). Written under {@code lock}. */
+    private volatile int freeCount;
+    /** The memory reservations may bring the use up to; {@code totalBytes} when unlimited. */
+    private volatile long limitBytes;
 
     BufferPool(long totalBytes) {
         this(totalBytes, 0);
@@ -48,6 +57,50 @@ final class BufferPool {
         this.totalBytes = totalBytes;
         this.poolableSize = Math.max(0, poolableSize);
         this.availableBytes = new AtomicLong(totalBytes);
+        this.limitBytes = totalBytes;
+    }
+
+    /**
+     * Sets how much of the memory may be in use before reservations wait (clamped to
+     * {@code buffer.memory}); raising it wakes the waiting senders. What is in use above a lowered
+     * limit stays until its batches complete.
+     */
+    void limit(long bytes) {
+        long clamped = Math.max(0, Math.min(totalBytes, bytes));
+        long before = limitBytes;
+        limitBytes = clamped;
+        if (clamped > before && waiters.get() > 0) {
+            lock.lock();
+            try {
+                freed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** The current limit ({@code buffer.memory} when unlimited). */
+    long limit() {
+        return limitBytes;
+    }
+
+    /** The memory held by batches: reserved and not given back, free buffers excluded. */
+    long inUseBytes() {
+        return inUse(availableBytes.get());
+    }
+
+    private long inUse(long available) {
+        return totalBytes - available - (long) freeCount * poolableSize;
+    }
+
+    /** Whether {@code bytes} more may come into use under the limit, with {@code available} unreserved. */
+    private boolean withinLimit(long bytes, long available) {
+        long limit = limitBytes;
+        if (limit >= totalBytes) {
+            return true;
+        }
+        long inUse = inUse(available);
+        return inUse <= 0 || inUse + bytes <= limit;
     }
 
     /**
@@ -82,10 +135,20 @@ final class BufferPool {
         }
         lock.lock();
         try {
-            return free.pollFirst(); // the most recently used: likely still in the CPU's caches
+            if (free.isEmpty() || !withinLimit(size, availableBytes.get())) {
+                return null;
+            }
+            return pollFree(); // the most recently used: likely still in the CPU's caches
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Under the lock: the most recently freed buffer (the free list is not empty). */
+    private ByteBuffer pollFree() {
+        ByteBuffer buffer = free.pollFirst();
+        freeCount = free.size();
+        return buffer;
     }
 
     /**
@@ -102,6 +165,7 @@ final class BufferPool {
         lock.lock();
         try {
             free.addFirst(buffer);
+            freeCount = free.size();
             if (waiters.get() > 0) {
                 freed.signalAll();
             }
@@ -147,20 +211,25 @@ final class BufferPool {
             long leftNanos = maxWaitNanos;
             // Counted as a waiter before this check: a release either sees the waiter or is seen here.
             while (true) {
-                if (takesBuffer && !free.isEmpty()) {
-                    return free.pollFirst();
+                boolean fits = withinLimit(bytes, availableBytes.get());
+                if (takesBuffer && !free.isEmpty() && fits) {
+                    return pollFree();
                 }
                 if (tryTake(bytes)) {
                     return null;
                 }
-                if (dropLeastRecentFreeBuffer()) {
+                // Free buffers' room helps only when memory, not the limit, is short.
+                if (fits && dropLeastRecentFreeBuffer()) {
                     continue;
                 }
                 if (leftNanos <= 0) {
+                    long limit = limitBytes;
                     throw new StrataException(ErrorCode.BUFFER_EXHAUSTED, "no buffer memory came free for "
                             + bytes + " more bytes within " + ProducerConfig.MAX_BLOCK_MS + "="
                             + TimeUnit.NANOSECONDS.toMillis(maxWaitNanos) + " ms (" + ProducerConfig.BUFFER_MEMORY
-                            + "=" + totalBytes + ")");
+                            + "=" + totalBytes + (limit < totalBytes ? ", of which " + limit
+                            + " while the queue stands longer than " + ProducerConfig.QUEUE_MAX_DELAY_MS : "")
+                            + ")");
                 }
                 leftNanos = freed.awaitNanos(leftNanos);
             }
@@ -176,6 +245,9 @@ final class BufferPool {
 
     private boolean tryTake(long bytes) {
         for (long available = availableBytes.get(); available >= bytes; available = availableBytes.get()) {
+            if (!withinLimit(bytes, available)) {
+                return false;
+            }
             if (availableBytes.compareAndSet(available, available - bytes)) {
                 return true;
             }
@@ -204,6 +276,7 @@ final class BufferPool {
         if (free.pollLast() == null) {
             return false;
         }
+        freeCount = free.size();
         availableBytes.addAndGet(poolableSize);
         return true;
     }

@@ -69,6 +69,8 @@ final class ProducerBatch {
     private final TopicPartition tp;
     private final long createdMs;
     private final long deadlineMs;
+    /** When a batch was queued behind this one (no record joins it after that); MAX_VALUE before. */
+    private long followedAtMs = Long.MAX_VALUE;
     private final int batchSize;
     private final long reservedBytes;
     private long recordObjectsBytes;
@@ -340,6 +342,21 @@ final class ProducerBatch {
 
     long createdMs() {
         return createdMs;
+    }
+
+    /** Under the queue's lock: a batch was queued behind this one at {@code nowMs}. */
+    void followedAt(long nowMs) {
+        followedAtMs = Math.min(followedAtMs, nowMs);
+    }
+
+    /**
+     * When the batch could first be sent: once a batch was queued behind it (the record that did
+     * not fit opened that one), or once it had lingered {@code lingerMs}, whichever came first.
+     * From then on a wait is queueing, not batching.
+     */
+    long sendableSinceMs(long lingerMs) {
+        long lingered = createdMs + lingerMs;
+        return Math.min(followedAtMs, lingered < createdMs ? Long.MAX_VALUE : lingered);
     }
 
     long deadlineMs() {

@@ -72,6 +72,20 @@ public final class ProducerConfig {
      * batches of one partition up to this size (one batch is always sent, however large).
      */
     public static final String MAX_REQUEST_SIZE = "max.request.size";
+    /**
+     * How long, in ms, records may stand queued while the producer outpaces its leaders before
+     * {@code send} waits (default 10; 0 turns it off). Kafka's producer has no such bound: it
+     * queues until {@code buffer.memory} is full, and every record then waits the time a full
+     * buffer takes to drain, with no more records per second than a smaller queue would give.
+     * With it, while the lowest time answered batches queued (their latency since they could be
+     * sent, less the lowest latency of the last 15–30 s) stays above the target, the memory
+     * {@code send} may use is lowered toward what keeps the queue near it (never below 16 batches
+     * or 1 MiB); it rises back as the queue shortens, and the whole buffer is usable again after
+     * a second without answers (a leader change), so bursts and failovers still have
+     * {@code buffer.memory}. A leader that is slow per request whatever its size (an fsync, a
+     * replication round trip) does not count as a queue. See {@code QueueDelayLimiter}.
+     */
+    public static final String QUEUE_MAX_DELAY_MS = "queue.max.delay.ms";
 
     public static final String DEFAULT_ACKS = "all";
     public static final long DEFAULT_LINGER_MS = 5;
@@ -83,10 +97,11 @@ public final class ProducerConfig {
     /** The most requests in flight per connection that idempotence allows (Kafka's limit). */
     public static final int MAX_IN_FLIGHT_FOR_IDEMPOTENCE = 5;
     public static final int DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
+    public static final long DEFAULT_QUEUE_MAX_DELAY_MS = 10;
 
     static final Set<String> KEYS = Set.of(ACKS, LINGER_MS, BATCH_SIZE, BUFFER_MEMORY, MAX_BLOCK_MS, COMPRESSION_TYPE,
             DELIVERY_TIMEOUT_MS, RETRIES, PARTITIONER_CLASS, MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, MAX_REQUEST_SIZE,
-            ENABLE_IDEMPOTENCE);
+            ENABLE_IDEMPOTENCE, QUEUE_MAX_DELAY_MS);
 
     private static final System.Logger LOG = System.getLogger(ProducerConfig.class.getName());
 
@@ -107,6 +122,7 @@ public final class ProducerConfig {
     private final int maxRequestSize;
     private final int maxInFlightRequestsPerConnection;
     private final boolean idempotence;
+    private final long queueMaxDelayMs;
 
     /** Parses and validates {@code originals}. @throws IllegalArgumentException naming a bad key */
     public ProducerConfig(Map<String, ?> originals) {
@@ -133,6 +149,7 @@ public final class ProducerConfig {
                 Integer.MAX_VALUE);
         this.maxRequestSize = c.intValue(MAX_REQUEST_SIZE, DEFAULT_MAX_REQUEST_SIZE, 1, Integer.MAX_VALUE);
         this.idempotence = idempotence(c.booleanValue(ENABLE_IDEMPOTENCE, true), c.isSet(ENABLE_IDEMPOTENCE));
+        this.queueMaxDelayMs = c.longValue(QUEUE_MAX_DELAY_MS, DEFAULT_QUEUE_MAX_DELAY_MS, 0, Long.MAX_VALUE);
     }
 
     /**
@@ -242,5 +259,10 @@ public final class ProducerConfig {
     /** Whether the producer is idempotent, after the rule of {@link #ENABLE_IDEMPOTENCE}. */
     public boolean idempotence() {
         return idempotence;
+    }
+
+    /** {@link #QUEUE_MAX_DELAY_MS}; 0 when the queue may fill the whole buffer. */
+    public long queueMaxDelayMs() {
+        return queueMaxDelayMs;
     }
 }

@@ -30,7 +30,9 @@ import java.util.function.Predicate;
  * <p>Memory: a batch holds {@code batch.size} bytes of the {@link BufferPool} (more for a record
  * larger than that) from its creation until it completes, as Kafka's producer does, and each of
  * its records {@link ProducerBatch#RECORD_OBJECTS_BYTES} for its future and bookkeeping, so what
- * the queued and in-flight batches hold stays within {@code buffer.memory}.
+ * the queued and in-flight batches hold stays within {@code buffer.memory}. With a
+ * {@link QueueDelayLimiter} (the default), answered batches tell it how long they queued, and
+ * it lowers the part of that memory new records may use while the queue stands.
  *
  * <p>Thread-safe: each queue is guarded by its own monitor; memory is reserved outside it. The
  * append that finds a batch full compresses it under that monitor, on the sending thread (see
@@ -73,6 +75,8 @@ final class RecordAccumulator {
     private final long lingerMs;
     private final long deliveryTimeoutMs;
     private final BufferPool pool;
+    /** Null: the queue may use the whole buffer ({@code queue.max.delay.ms=0}). */
+    private final QueueDelayLimiter limiter;
     private final Clock clock;
     private final ConcurrentMap<TopicPartition, Deque<ProducerBatch>> queues = new ConcurrentHashMap<>();
     private final Set<ProducerBatch> incomplete = ConcurrentHashMap.newKeySet();
@@ -81,6 +85,13 @@ final class RecordAccumulator {
 
     RecordAccumulator(int batchSize, Compression compression, long lingerMs, long deliveryTimeoutMs, BufferPool pool,
                       Clock clock) {
+        this(batchSize, compression, lingerMs, deliveryTimeoutMs, pool, 0, clock);
+    }
+
+    /** @param queueMaxDelayMs {@code queue.max.delay.ms}; 0: no {@link QueueDelayLimiter} */
+    RecordAccumulator(int batchSize, Compression compression, long lingerMs, long deliveryTimeoutMs, BufferPool pool,
+                      long queueMaxDelayMs, Clock clock) {
+        this.limiter = queueMaxDelayMs > 0 ? new QueueDelayLimiter(pool, queueMaxDelayMs, batchSize) : null;
         this.batchSize = batchSize;
         this.compression = compression;
         this.lingerMs = lingerMs;
@@ -141,6 +152,10 @@ final class RecordAccumulator {
                 ProducerBatch batch = new ProducerBatch(tp, compression, batchSize, reserved, now,
                         saturatedAdd(now, deliveryTimeoutMs), buffer);
                 batch.tryAppend(callback, timestamp, key, value, headers, estimate); // an empty batch takes any record
+                ProducerBatch before = queue.peekLast();
+                if (before != null) {
+                    before.followedAt(now);
+                }
                 queue.addLast(batch);
                 incomplete.add(batch);
                 kept = true;
@@ -359,10 +374,29 @@ final class RecordAccumulator {
         batch.fail(error);
     }
 
-    /** Frees a batch's memory, then completes its records from {@code baseOffset} on. */
+    /**
+     * Frees a batch's memory, then completes its records from {@code baseOffset} on. A batch
+     * answered at its first attempt tells the limiter how long it took since it was sendable.
+     */
     void complete(ProducerBatch batch, long baseOffset, long logAppendTimeMs) {
         deallocate(batch);
+        if (limiter != null && batch.attempts() == 1 && !batch.sendAlone()) {
+            limiter.answered(batch.sendableSinceMs(lingerMs), batch.reservedBytes(), clock.millis());
+        }
         batch.complete(baseOffset, logAppendTimeMs);
+    }
+
+    /**
+     * From the sender's loop: lets the limiter give the whole buffer back after a stretch without
+     * answers; how long until it wants to be called again ({@link Long#MAX_VALUE}: no need).
+     */
+    long tickQueueLimit(long nowMs) {
+        return limiter == null ? Long.MAX_VALUE : limiter.tick(nowMs);
+    }
+
+    /** The limiter of the queue; null when {@code queue.max.delay.ms=0} (for tests). */
+    QueueDelayLimiter queueDelayLimiter() {
+        return limiter;
     }
 
     /** Whether any batch is queued (sent or not, batches in flight are not queued). */

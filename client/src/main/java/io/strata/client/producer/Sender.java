@@ -200,6 +200,7 @@ final class Sender implements Runnable {
         failUnknownTopics();
         failWaitingForProducerId();
         long nextDelay = Math.min(MAX_IDLE_MS, streams.expire(now));
+        nextDelay = Math.min(nextDelay, accumulator.tickQueueLimit(now));
 
         Set<TopicPartition> muted = new HashSet<>();
         synchronized (lock) {

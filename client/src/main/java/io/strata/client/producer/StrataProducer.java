@@ -96,7 +96,7 @@ public final class StrataProducer<K, V> implements AutoCloseable {
                 config.backoff(), clock);
         BufferPool pool = new BufferPool(config.bufferMemory(), config.batchSize());
         this.accumulator = new RecordAccumulator(config.batchSize(), config.compression(), config.lingerMs(),
-                config.deliveryTimeoutMs(), pool, clock);
+                config.deliveryTimeoutMs(), pool, config.queueMaxDelayMs(), clock);
         this.sender = new Sender(accumulator, metadata, channels, config, clock);
         this.ioThread = new Thread(sender, "strata-producer-io" + suffix);
         ioThread.setDaemon(true);

@@ -159,4 +159,66 @@ class BufferPoolTest {
                 .isInstanceOfSatisfying(StrataException.class,
                         e -> assertThat(e.reason()).isEqualTo(ErrorCode.RECORD_TOO_LARGE));
     }
+
+    @Test
+    void underALimitReservationsWaitWhileTheMemoryInUseWouldExceedIt() throws Exception {
+        BufferPool pool = new BufferPool(1000);
+        pool.limit(300);
+        pool.reserve(250, 0);
+        assertThat(pool.inUseBytes()).isEqualTo(250);
+        assertThatThrownBy(() -> pool.reserve(100, 0)) // 700 bytes are free, but the limit is reached
+                .isInstanceOfSatisfying(StrataException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(ErrorCode.BUFFER_EXHAUSTED);
+                    assertThat(e.getMessage()).contains("of which 300").contains(ProducerConfig.QUEUE_MAX_DELAY_MS);
+                });
+        pool.reserve(50, 0); // up to the limit exactly
+
+        CompletableFuture<Void> waiter = CompletableFuture.runAsync(() -> pool.reserve(100, 10_000));
+        while (!pool.hasWaiters()) {
+            Thread.onSpinWait();
+        }
+        pool.release(100); // in use 200: room for 100 more under the limit
+        waiter.join();
+        assertThat(pool.inUseBytes()).isEqualTo(300);
+    }
+
+    @Test
+    void raisingTheLimitWakesAWaitingReservation() throws Exception {
+        BufferPool pool = new BufferPool(1000);
+        pool.limit(100);
+        pool.reserve(100, 0);
+        CompletableFuture<Void> waiter = CompletableFuture.runAsync(() -> pool.reserve(100, 10_000));
+        while (!pool.hasWaiters()) {
+            Thread.onSpinWait();
+        }
+        assertThat(waiter).isNotDone();
+        pool.limit(1000);
+        waiter.join();
+        assertThat(pool.inUseBytes()).isEqualTo(200);
+    }
+
+    @Test
+    void aLimitNeverStallsAnEmptyPool() {
+        BufferPool pool = new BufferPool(1000);
+        pool.limit(10);
+        pool.reserve(500, 0); // nothing in use: it goes through whatever the limit
+        assertThat(pool.inUseBytes()).isEqualTo(500);
+    }
+
+    @Test
+    void freeBuffersAreNotInUseAndAreNotHandedOutAboveTheLimit() {
+        BufferPool pool = new BufferPool(1000, 100);
+        pool.reserve(300, 0);
+        pool.release(100, ByteBuffer.allocate(100));
+        assertThat(pool.inUseBytes()).isEqualTo(200);
+        pool.limit(250);
+        assertThat(pool.takeFree(100)).isNull(); // 200 + 100 would pass the limit
+        assertThatThrownBy(() -> pool.reserveBatch(100, 0))
+                .isInstanceOfSatisfying(StrataException.class,
+                        e -> assertThat(e.reason()).isEqualTo(ErrorCode.BUFFER_EXHAUSTED));
+        assertThat(pool.freeBuffers()).isEqualTo(1); // not dropped: memory is not what is short
+        pool.limit(300);
+        assertThat(pool.reserveBatch(100, 0)).isNotNull();
+        assertThat(pool.inUseBytes()).isEqualTo(300);
+    }
 }

@@ -118,4 +118,13 @@ class ProducerConfigTest {
             return 1;
         }
     }
+
+    @Test
+    void theQueueIsKeptToTenMillisecondsOfSendingUnlessTurnedOff() {
+        assertThat(new ProducerConfig(Map.of("bootstrap.servers", "h:1")).queueMaxDelayMs()).isEqualTo(10);
+        assertThat(new ProducerConfig(Map.of("bootstrap.servers", "h:1", ProducerConfig.QUEUE_MAX_DELAY_MS, 0))
+                .queueMaxDelayMs()).isZero();
+        assertThatThrownBy(() -> new ProducerConfig(Map.of("bootstrap.servers", "h:1",
+                ProducerConfig.QUEUE_MAX_DELAY_MS, -1))).hasMessageContaining(ProducerConfig.QUEUE_MAX_DELAY_MS);
+    }
 }

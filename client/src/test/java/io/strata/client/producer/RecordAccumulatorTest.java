@@ -382,4 +382,53 @@ class RecordAccumulatorTest {
         batches.forEach(b -> out.put(b.close()));
         return out.flip();
     }
+
+    @Test
+    void aBatchIsSendableOnceOneIsQueuedBehindItOrItLingered() {
+        RecordAccumulator acc = accumulator(1024);
+        append(acc, TP, 400);
+        ProducerBatch first = acc.drain(TP, Integer.MAX_VALUE, 1, RecordAccumulator.NOTHING_TO_STAMP).get(0);
+        assertThat(first.sendableSinceMs(LINGER_MS)).isEqualTo(clock.millis() + LINGER_MS);
+
+        long start = clock.millis();
+        append(acc, TP, 400);
+        clock.advance(2);
+        append(acc, TP, 400);
+        append(acc, TP, 400); // does not fit: a second batch is queued behind the first, 2 ms in
+        List<ProducerBatch> drained = acc.drain(TP, Integer.MAX_VALUE, 2, RecordAccumulator.NOTHING_TO_STAMP);
+        assertThat(drained.get(0).sendableSinceMs(LINGER_MS)).isEqualTo(start + 2);
+        assertThat(drained.get(1).sendableSinceMs(LINGER_MS)).isEqualTo(start + 2 + LINGER_MS);
+    }
+
+    @Test
+    void batchesAnsweredAtTheirFirstAttemptSetTheQueueLimitAndRetriedOnesDoNot() {
+        BufferPool big = new BufferPool(64L << 20, 65536);
+        RecordAccumulator acc = new RecordAccumulator(65536, Compression.NONE, LINGER_MS, 120_000, big, 10, clock);
+        QueueDelayLimiter limiter = acc.queueDelayLimiter();
+        assertThat(limiter).isNotNull();
+
+        answerOneBatch(acc, 2); // retried: not measured, so no interval closes
+        clock.advance(QueueDelayLimiter.INTERVAL_MS);
+        answerOneBatch(acc, 2);
+        assertThat(big.limit()).isEqualTo(64L << 20);
+
+        answerOneBatch(acc, 1);
+        clock.advance(QueueDelayLimiter.INTERVAL_MS);
+        answerOneBatch(acc, 1); // an interval of one batch per 100 ms: the least limit
+        assertThat(big.limit()).isEqualTo(limiter.floorBytes()).isEqualTo(1L << 20);
+
+        assertThat(new RecordAccumulator(65536, Compression.NONE, LINGER_MS, 120_000, big, 0, clock)
+                .queueDelayLimiter()).isNull();
+    }
+
+    /** Appends a record, drains its batch after the linger, sends it {@code attempts} times and completes it. */
+    private void answerOneBatch(RecordAccumulator acc, int attempts) {
+        append(acc, TP, 100);
+        clock.advance(LINGER_MS);
+        ProducerBatch batch = acc.drain(TP, Integer.MAX_VALUE, 1, RecordAccumulator.NOTHING_TO_STAMP).get(0);
+        for (int i = 0; i < attempts; i++) {
+            batch.recordAttempt();
+        }
+        acc.complete(batch, 0, -1);
+    }
 }
