@@ -22,8 +22,9 @@ final class PartitionInFlight {
      * @param id      the request's number; its batches' {@link ProducerBatch#sendGroup() send group}
      * @param batches its batches, in order
      * @param resend  whether it resends batches sent before under the same stamp
+     * @param sentAtMs when it was sent
      */
-    record Request(long id, List<ProducerBatch> batches, boolean resend) {
+    record Request(long id, List<ProducerBatch> batches, boolean resend, long sentAtMs) {
         long firstDrainOrder() {
             return batches.getFirst().drainOrder();
         }
@@ -99,6 +100,22 @@ final class PartitionInFlight {
         return inFlight.isEmpty();
     }
 
+    /**
+     * Whether the partition is not moving: a failed request's batches are held back for a
+     * resend, or a request has been in flight for {@code stallMs} or longer.
+     */
+    boolean stalled(long nowMs, long stallMs) {
+        if (!held.isEmpty()) {
+            return true;
+        }
+        for (Request r : inFlight) {
+            if (nowMs - r.sentAtMs() >= stallMs) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether nothing is in flight or held back. */
     boolean idle() {
         return inFlight.isEmpty() && held.isEmpty();
@@ -108,7 +125,7 @@ final class PartitionInFlight {
      * Records a request about to be sent: its batches get their drain order (first drain only)
      * and its id as their send group (unless they were sent before under their current stamp).
      */
-    Request start(long id, List<ProducerBatch> batches) {
+    Request start(long id, List<ProducerBatch> batches, long nowMs) {
         boolean resend = batches.getFirst().sendGroup() >= 0;
         for (ProducerBatch b : batches) {
             if (b.drainOrder() < 0) {
@@ -118,7 +135,7 @@ final class PartitionInFlight {
                 b.sendGroup(id);
             }
         }
-        Request r = new Request(id, List.copyOf(batches), resend);
+        Request r = new Request(id, List.copyOf(batches), resend, nowMs);
         inFlight.add(r);
         resendInFlight |= resend;
         return r;

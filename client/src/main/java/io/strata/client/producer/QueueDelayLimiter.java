@@ -23,10 +23,13 @@ package io.strata.client.producer;
  * takes long per request whatever its size (an fsync, a replication round trip) needs that many
  * bytes in flight to keep its rate: the limit then grows with the rate instead of choking it.
  *
- * <p><b>When in doubt, the whole buffer.</b> Until the first interval is measured, and after
- * {@link #IDLE_RESET_MS} without an answer (a leader change, an outage, an idle producer),
- * {@code send} may use the whole buffer, so it rides out a leader change as a Kafka producer
- * does. Retried batches are not measured (their latency includes backoffs).
+ * <p><b>When in doubt, the whole buffer.</b> Until the first interval is measured, after
+ * {@link #IDLE_RESET_MS} without an answer (an outage, an idle producer), and while a partition
+ * is not moving (the sender says so in {@link #tick}: a leader changes, a request waits for a
+ * frozen node, batches wait to be retried), {@code send} may use the whole buffer, so the
+ * batches of a partition in trouble do not use up a limit that the other partitions' answers
+ * keep small, and the producer rides out a leader change as a Kafka producer does. Retried
+ * batches are not measured (their latency includes backoffs).
  *
  * <p>Thread-safe: answers arrive on the network thread, {@link #tick} runs on the sender's.
  */
@@ -48,6 +51,7 @@ final class QueueDelayLimiter {
 
     // All guarded by this.
     private long limit;
+    private boolean suspended;
     private long intervalStartMs = -1;
     private long intervalBytes;
     /** The rates (bytes per ms) of the last intervals, a ring. */
@@ -102,18 +106,25 @@ final class QueueDelayLimiter {
             }
             long base = Math.min(baseCurrentMs, basePreviousMs);
             double wanted = peak * (base + maxDelayMs);
-            setLimit(wanted >= totalBytes ? totalBytes : Math.max(floorBytes, (long) wanted));
+            if (!suspended) {
+                setLimit(wanted >= totalBytes ? totalBytes : Math.max(floorBytes, (long) wanted));
+            }
             intervalStartMs = nowMs;
             intervalBytes = 0;
         }
     }
 
     /**
-     * From the sender's loop: gives the whole buffer back after {@link #IDLE_RESET_MS} without an
-     * answer. Returns how long until it wants to be called again ({@link Long#MAX_VALUE}: not
-     * while the whole buffer is usable).
+     * From the sender's loop: gives the whole buffer back while {@code stalled} (a partition with
+     * batches is not moving) and after {@link #IDLE_RESET_MS} without an answer; once no partition
+     * is stalled, the next interval sets the limit again. Returns how long until it wants to be
+     * called again ({@link Long#MAX_VALUE}: not while the whole buffer is usable).
      */
-    synchronized long tick(long nowMs) {
+    synchronized long tick(long nowMs, boolean stalled) {
+        suspended = stalled;
+        if (stalled && limit < totalBytes) {
+            setLimit(totalBytes);
+        }
         if (limit >= totalBytes) {
             return Long.MAX_VALUE;
         }

@@ -387,11 +387,12 @@ final class RecordAccumulator {
     }
 
     /**
-     * From the sender's loop: lets the limiter give the whole buffer back after a stretch without
-     * answers; how long until it wants to be called again ({@link Long#MAX_VALUE}: no need).
+     * From the sender's loop: lets the limiter give the whole buffer back while a partition is
+     * {@code stalled} or after a stretch without answers; how long until it wants to be called
+     * again ({@link Long#MAX_VALUE}: no need).
      */
-    long tickQueueLimit(long nowMs) {
-        return limiter == null ? Long.MAX_VALUE : limiter.tick(nowMs);
+    long tickQueueLimit(long nowMs, boolean stalled) {
+        return limiter == null ? Long.MAX_VALUE : limiter.tick(nowMs, stalled);
     }
 
     /** The limiter of the queue; null when {@code queue.max.delay.ms=0} (for tests). */

@@ -86,6 +86,13 @@ final class Sender implements Runnable {
      */
     static final int MAX_IDEMPOTENT_BATCHES_IN_FLIGHT = 64;
     /**
+     * A partition whose request has been unanswered this long, or whose batches wait for a
+     * resend, is not moving: while one is, the producer's queue may use the whole buffer
+     * ({@link QueueDelayLimiter}), so that the batches piling up for it do not block sends to
+     * partitions whose leaders answer.
+     */
+    static final long STALLED_AFTER_MS = 1_000;
+    /**
      * Keepalive pings of the producer's channels (grpc-java's shortest time): a request to a node
      * that froze fails after about 15 s of silence instead of at its {@code request.timeout.ms}.
      */
@@ -200,19 +207,22 @@ final class Sender implements Runnable {
         failUnknownTopics();
         failWaitingForProducerId();
         long nextDelay = Math.min(MAX_IDLE_MS, streams.expire(now));
-        nextDelay = Math.min(nextDelay, accumulator.tickQueueLimit(now));
 
         Set<TopicPartition> muted = new HashSet<>();
+        boolean stalled = false; // a partition is not moving: the queue limit is suspended
         synchronized (lock) {
-            partitions.forEach((tp, p) -> {
+            for (var e : partitions.entrySet()) {
+                PartitionInFlight p = e.getValue();
                 if (!p.mayStart(config.maxInFlightRequestsPerConnection(), maxBatchesInFlight())) {
-                    muted.add(tp);
+                    muted.add(e.getKey());
                 }
-            });
+                stalled |= p.stalled(now, STALLED_AFTER_MS);
+            }
             for (var e : backoffUntil.entrySet()) {
                 if (e.getValue() > now) {
                     muted.add(e.getKey());
                     nextDelay = Math.min(nextDelay, e.getValue() - now);
+                    stalled = true;
                 }
             }
         }
@@ -224,6 +234,7 @@ final class Sender implements Runnable {
             Optional<ClusterSnapshot.Leader> leader = snapshot.leader(tp);
             if (leader.isEmpty()) {
                 needMetadata = true;
+                stalled = true;
                 continue;
             }
             long throttled = nodeThrottle.delayMs(leader.get().address());
@@ -245,6 +256,7 @@ final class Sender implements Runnable {
         if (idempotence != null) {
             nextDelay = Math.min(nextDelay, idempotence.maybeRequestProducerId(now));
         }
+        nextDelay = Math.min(nextDelay, accumulator.tickQueueLimit(now, stalled));
         if (forceClose) {
             return;
         }
@@ -273,7 +285,7 @@ final class Sender implements Runnable {
                 if (batches.isEmpty()) {
                     return;
                 }
-                request = p.start(nextRequestId++, batches);
+                request = p.start(nextRequestId++, batches, now);
             }
             send(tp, leader, request);
             if (request.resend()) {

@@ -23,8 +23,8 @@ class PartitionInFlightTest {
     @Test
     void requestsMayGoUpToTheLimitUnlessABatchIsHeldOrAResendIsInFlight() {
         PartitionInFlight p = new PartitionInFlight(TP);
-        PartitionInFlight.Request first = p.start(1, List.of(batch()));
-        PartitionInFlight.Request second = p.start(2, List.of(batch()));
+        PartitionInFlight.Request first = p.start(1, List.of(batch()), 0);
+        PartitionInFlight.Request second = p.start(2, List.of(batch()), 0);
         assertThat(p.mayStart(3, 64)).isTrue();
         assertThat(p.mayStart(2, 64)).isFalse();
 
@@ -35,7 +35,7 @@ class PartitionInFlightTest {
         p.finish(second);
         assertThat(p.takeHeld()).containsExactlyElementsOf(first.batches());
 
-        PartitionInFlight.Request resend = p.start(3, first.batches());
+        PartitionInFlight.Request resend = p.start(3, first.batches(), 0);
         assertThat(resend.resend()).isTrue();
         assertThat(first.batches().getFirst().sendGroup()).as("the group of its first request").isEqualTo(1);
         assertThat(p.mayStart(3, 64)).as("a resend goes alone").isFalse();
@@ -46,9 +46,9 @@ class PartitionInFlightTest {
     @Test
     void aRefusalIsTheDoingOfAnEarlierBatchOnlyWhileOneIsUnresolved() {
         PartitionInFlight p = new PartitionInFlight(TP);
-        PartitionInFlight.Request a = p.start(1, List.of(batch()));
-        PartitionInFlight.Request b = p.start(2, List.of(batch()));
-        PartitionInFlight.Request c = p.start(3, List.of(batch()));
+        PartitionInFlight.Request a = p.start(1, List.of(batch()), 0);
+        PartitionInFlight.Request b = p.start(2, List.of(batch()), 0);
+        PartitionInFlight.Request c = p.start(3, List.of(batch()), 0);
         p.finish(c);
         assertThat(p.hasEarlierUnresolved(c)).as("a and b in flight").isTrue();
         p.finish(a);
@@ -61,8 +61,8 @@ class PartitionInFlightTest {
     @Test
     void heldBatchesComeBackInTheirDrainOrder() {
         PartitionInFlight p = new PartitionInFlight(TP);
-        PartitionInFlight.Request a = p.start(1, List.of(batch(), batch()));
-        PartitionInFlight.Request b = p.start(2, List.of(batch()));
+        PartitionInFlight.Request a = p.start(1, List.of(batch(), batch()), 0);
+        PartitionInFlight.Request b = p.start(2, List.of(batch()), 0);
         p.finish(b);
         p.hold(b.batches());
         p.finish(a);
@@ -74,9 +74,9 @@ class PartitionInFlightTest {
     @Test
     void theNewestBatchStaysWithinTheWindowOfTheOldestInFlight() {
         PartitionInFlight p = new PartitionInFlight(TP);
-        PartitionInFlight.Request oldest = p.start(1, List.of(batch()));
+        PartitionInFlight.Request oldest = p.start(1, List.of(batch()), 0);
         for (int i = 0; i < 10; i++) {
-            p.finish(p.start(2 + i, List.of(batch(), batch(), batch())));
+            p.finish(p.start(2 + i, List.of(batch(), batch(), batch()), 0));
         }
         assertThat(p.batchAllowance(64)).isEqualTo(64 - 31);
         assertThat(p.batchAllowance(31)).isZero();
@@ -95,5 +95,23 @@ class PartitionInFlightTest {
         assertThat(p.confirmed(id, 1_000 + PartitionInFlight.CONFIRMATION_TTL_MS)).as("idle too long").isFalse();
         assertThat(p.confirmed(new ProducerIdAndEpoch(1002, (short) 0), 1_000)).as("another id").isFalse();
         assertThat(p.confirmed(null, 1_000)).as("no id yet").isFalse();
+    }
+
+    @Test
+    void aPartitionIsStalledWhileARequestIsInFlightTooLongOrBatchesAreHeldForAResend() {
+        PartitionInFlight p = new PartitionInFlight(TP);
+        assertThat(p.stalled(5_000, 1_000)).isFalse();
+        PartitionInFlight.Request old = p.start(1, List.of(batch()), 1_000);
+        PartitionInFlight.Request recent = p.start(2, List.of(batch()), 4_500);
+        assertThat(p.stalled(1_999, 1_000)).isFalse();
+        assertThat(p.stalled(2_000, 1_000)).isTrue();
+
+        p.finish(old);
+        assertThat(p.stalled(5_000, 1_000)).isFalse();
+        p.hold(old.batches()); // it failed: held until the request behind it is answered, then resent
+        assertThat(p.stalled(5_000, 1_000)).isTrue();
+        p.finish(recent);
+        p.takeHeld();
+        assertThat(p.stalled(5_000, 1_000)).isFalse();
     }
 }

@@ -87,16 +87,33 @@ class QueueDelayLimiterTest {
         interval(0, FAST, 2);
         assertThat(limiter.limit()).isEqualTo(3 * MIB);
 
-        assertThat(limiter.tick(500)).isEqualTo(600); // last answer at 100: a second after it
+        assertThat(limiter.tick(500, false)).isEqualTo(600); // last answer at 100: a second after it
         assertThat(limiter.limit()).isEqualTo(3 * MIB);
-        assertThat(limiter.tick(1_100)).isEqualTo(Long.MAX_VALUE);
+        assertThat(limiter.tick(1_100, false)).isEqualTo(Long.MAX_VALUE);
         assertThat(limiter.limit()).isEqualTo(32 * MIB);
         assertThat(pool.limit()).isEqualTo(32 * MIB);
-        assertThat(limiter.tick(5_000)).isEqualTo(Long.MAX_VALUE); // nothing to watch at the whole buffer
+        assertThat(limiter.tick(5_000, false)).isEqualTo(Long.MAX_VALUE); // nothing to watch at the whole buffer
 
         limiter.answered(4_998, 0, 5_000); // answers again: measured afresh, the old peak forgotten
         interval(5_000, FAST / 4, 2);
         assertThat(limiter.limit()).isEqualTo(Math.max(limiter.floorBytes(), FAST / 4 * (2 + MAX_DELAY_MS)));
+    }
+
+    @Test
+    void whileAPartitionIsStalledTheWholeBufferIsUsableAndAnswersDoNotLowerIt() {
+        prime(2);
+        interval(0, FAST, 2);
+        assertThat(limiter.limit()).isEqualTo(3 * MIB);
+
+        assertThat(limiter.tick(150, true)).isEqualTo(Long.MAX_VALUE); // a leader is gone: its batches pile up
+        assertThat(pool.limit()).isEqualTo(32 * MIB);
+        interval(100, FAST, 2); // the other partitions' leaders still answer
+        assertThat(pool.limit()).isEqualTo(32 * MIB);
+
+        limiter.tick(250, false); // moving again: the next interval sets the limit
+        assertThat(pool.limit()).isEqualTo(32 * MIB);
+        interval(200, FAST, 2);
+        assertThat(pool.limit()).isEqualTo(3 * MIB);
     }
 
     @Test

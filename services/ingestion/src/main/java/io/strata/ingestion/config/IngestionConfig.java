@@ -20,7 +20,8 @@ import java.util.UUID;
  *   <li>{@code strata.ingestion.buffer.memory} (64 MiB), {@code .batch.size} (65536),
  *       {@code .linger.ms} (5), {@code .compression.type} (lz4), {@code .delivery.timeout.ms}
  *       (30000), {@code .max.block.ms} (5000: how long a request may wait for a topic's first metadata or for buffer memory
- *       before it is answered RESOURCE_EXHAUSTED), {@code .max.request.records} (10000)</li>
+ *       before it is answered RESOURCE_EXHAUSTED), {@code .max.request.records} (10000),
+ *       {@code .queue.max.delay.ms} (10: the producer's {@code queue.max.delay.ms}; 0 lets the queue fill the buffer)</li>
  *   <li>{@code strata.session.timeout.ms} — the registration's session lease (6000)</li>
  *   <li>{@code strata.ingestion.spool.dir} — the store-and-forward spool ({@code ${strata.data.dir}/spool},
  *       {@code strata.data.dir} defaulting to {@code data}); {@code .spool.max.bytes} (1 GiB, at least 1 MiB:
@@ -40,6 +41,7 @@ public class IngestionConfig {
     private final String compressionType;
     private final int deliveryTimeoutMs;
     private final int maxBlockMs;
+    private final int queueMaxDelayMs;
     private final int maxRequestRecords;
     private final int sessionTimeoutMs;
     private final Path spoolDir;
@@ -66,6 +68,7 @@ public class IngestionConfig {
         this.compressionType = config.getOptionalValue("strata.ingestion.compression.type", String.class).orElse("lz4");
         this.deliveryTimeoutMs = atLeast(config, "strata.ingestion.delivery.timeout.ms", Integer.class, 30000, 1);
         this.maxBlockMs = atLeast(config, "strata.ingestion.max.block.ms", Integer.class, 5000, 0);
+        this.queueMaxDelayMs = atLeast(config, "strata.ingestion.queue.max.delay.ms", Integer.class, 10, 0);
         this.maxRequestRecords = atLeast(config, "strata.ingestion.max.request.records", Integer.class, 10000, 1);
         this.sessionTimeoutMs = atLeast(config, "strata.session.timeout.ms", Integer.class, 6000, 1000);
         this.spoolDir = Path.of(config.getOptionalValue("strata.ingestion.spool.dir", String.class).filter(s -> !s.isBlank())
@@ -119,6 +122,11 @@ public class IngestionConfig {
 
     public int maxBlockMs() {
         return maxBlockMs;
+    }
+
+    /** The producers' {@code queue.max.delay.ms}: 0 lets their queue fill the whole buffer. */
+    public int queueMaxDelayMs() {
+        return queueMaxDelayMs;
     }
 
     public int maxRequestRecords() {

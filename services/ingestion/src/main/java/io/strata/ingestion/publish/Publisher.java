@@ -147,6 +147,7 @@ public final class Publisher implements AutoCloseable {
         c.put(ProducerConfig.COMPRESSION_TYPE, config.compressionType());
         c.put(ProducerConfig.DELIVERY_TIMEOUT_MS, config.deliveryTimeoutMs());
         c.put(ProducerConfig.MAX_BLOCK_MS, config.maxBlockMs());
+        c.put(ProducerConfig.QUEUE_MAX_DELAY_MS, config.queueMaxDelayMs());
         LOG.infof("ingestion %s: producer for %s to %s", config.instanceId(), acks, bootstrap);
         return new StrataProducer<>(c, new ByteArraySerializer(), new ByteArraySerializer());
     }

@@ -36,4 +36,12 @@ class IngestionConfigTest {
                 "strata.ingestion.spool.segment.bytes", "524288")).spoolSegmentBytes()).isEqualTo(524288);
         assertThat(config(Map.of()).spoolSegmentBytes()).isEqualTo(64L << 20);
     }
+
+    @Test
+    void theProducersQueueMaxDelayDefaultsToTheProducersAndZeroTurnsItOff() {
+        assertThat(config(Map.of()).queueMaxDelayMs()).isEqualTo(10);
+        assertThat(config(Map.of("strata.ingestion.queue.max.delay.ms", "0")).queueMaxDelayMs()).isZero();
+        assertThatThrownBy(() -> config(Map.of("strata.ingestion.queue.max.delay.ms", "-1")))
+                .hasMessageContaining("strata.ingestion.queue.max.delay.ms");
+    }
 }
