@@ -27,7 +27,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>A {@linkplain #limit(long) limit} below {@code buffer.memory} makes reservations wait while
  * the memory in use (held by batches; free buffers are not in use) would exceed it: the
- * {@link QueueDelayLimiter} sets it while the producer's queue stands longer than its target.
+ * {@link QueueDelayLimiter} sets it to keep the queue to {@code queue.max.delay.ms} of sending.
  * A reservation goes through whenever nothing is in use, so a limit never stalls the producer.
  *
  * <p>Thread-safe. A reservation that fits is one compare-and-set (every {@code send} takes
@@ -228,7 +228,7 @@ final class BufferPool {
                             + bytes + " more bytes within " + ProducerConfig.MAX_BLOCK_MS + "="
                             + TimeUnit.NANOSECONDS.toMillis(maxWaitNanos) + " ms (" + ProducerConfig.BUFFER_MEMORY
                             + "=" + totalBytes + (limit < totalBytes ? ", of which " + limit
-                            + " while the queue stands longer than " + ProducerConfig.QUEUE_MAX_DELAY_MS : "")
+                            + " while answers flow: " + ProducerConfig.QUEUE_MAX_DELAY_MS : "")
                             + ")");
                 }
                 leftNanos = freed.awaitNanos(leftNanos);

@@ -73,17 +73,18 @@ public final class ProducerConfig {
      */
     public static final String MAX_REQUEST_SIZE = "max.request.size";
     /**
-     * How long, in ms, records may stand queued while the producer outpaces its leaders before
-     * {@code send} waits (default 10; 0 turns it off). Kafka's producer has no such bound: it
-     * queues until {@code buffer.memory} is full, and every record then waits the time a full
-     * buffer takes to drain, with no more records per second than a smaller queue would give.
-     * With it, while the lowest time answered batches queued (their latency since they could be
-     * sent, less the lowest latency of the last 15–30 s) stays above the target, the memory
-     * {@code send} may use is lowered toward what keeps the queue near it (never below 16 batches
-     * or 1 MiB); it rises back as the queue shortens, and the whole buffer is usable again after
-     * a second without answers (a leader change), so bursts and failovers still have
-     * {@code buffer.memory}. A leader that is slow per request whatever its size (an fsync, a
-     * replication round trip) does not count as a queue. See {@code QueueDelayLimiter}.
+     * About how many ms of sending the producer queues while its leaders answer (default 10; 0
+     * turns the limit off). Kafka's producer queues until {@code buffer.memory} is full, and a
+     * producer that outruns its leaders even for a moment (a stall of 100 ms) fills it: every
+     * record then waits the time a full buffer takes to drain, with no more records per second
+     * than a small queue gives. Here, while batches are answered, the memory {@code send} may use
+     * is the peak answered rate of the last second times (the lowest batch latency of the last
+     * 15–30 s + this), at least 16 batches or 1 MiB and at most {@code buffer.memory}; beyond it
+     * {@code send} waits (within {@code max.block.ms}) as for a full buffer. The whole buffer is
+     * usable until the first 100 ms of answers are measured, after a second without answers, and
+     * while a partition is not moving (a request unanswered for a second, batches waiting for a
+     * resend or a leader), so bursts after a pause and failovers still have {@code buffer.memory}.
+     * See {@code QueueDelayLimiter}.
      */
     public static final String QUEUE_MAX_DELAY_MS = "queue.max.delay.ms";
 

@@ -309,6 +309,11 @@ public final class StrataProducer<K, V> implements AutoCloseable {
         }
     }
 
+    /** The limiter of the producer's queue; null with {@code queue.max.delay.ms=0} (for tests). */
+    QueueDelayLimiter queueDelayLimiter() {
+        return accumulator.queueDelayLimiter();
+    }
+
     private static long saturatedAdd(long a, long b) {
         long r = a + b;
         return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
