@@ -1,5 +1,7 @@
 package io.strata.client.producer;
 
+import java.util.Arrays;
+
 /**
  * Keeps the producer's queue to about {@code queue.max.delay.ms} of sending. A producer whose
  * application appends faster than its leaders answer, even for a moment, fills
@@ -49,8 +51,7 @@ final class QueueDelayLimiter {
     private final long totalBytes;
     private final long floorBytes;
 
-    // All guarded by this.
-    private long limit;
+    // All guarded by this (the limit itself is the pool's).
     private boolean suspended;
     private long intervalStartMs = -1;
     private long intervalBytes;
@@ -74,7 +75,6 @@ final class QueueDelayLimiter {
         this.maxDelayMs = maxDelayMs;
         this.totalBytes = pool.totalBytes();
         this.floorBytes = Math.min(totalBytes, Math.max(1L << 20, 16L * Math.max(1, batchSize)));
-        this.limit = totalBytes;
     }
 
     /**
@@ -107,7 +107,7 @@ final class QueueDelayLimiter {
             long base = Math.min(baseCurrentMs, basePreviousMs);
             double wanted = peak * (base + maxDelayMs);
             if (!suspended) {
-                setLimit(wanted >= totalBytes ? totalBytes : Math.max(floorBytes, (long) wanted));
+                pool.limit(wanted >= totalBytes ? totalBytes : Math.max(floorBytes, (long) wanted));
             }
             intervalStartMs = nowMs;
             intervalBytes = 0;
@@ -122,31 +122,26 @@ final class QueueDelayLimiter {
      */
     synchronized long tick(long nowMs, boolean stalled) {
         suspended = stalled;
-        if (stalled && limit < totalBytes) {
-            setLimit(totalBytes);
+        if (stalled) {
+            pool.limit(totalBytes);
         }
-        if (limit >= totalBytes) {
+        if (pool.limit() >= totalBytes) {
             return Long.MAX_VALUE;
         }
         long idleFor = nowMs - lastAnswerMs;
         if (idleFor >= IDLE_RESET_MS) {
-            setLimit(totalBytes);
+            pool.limit(totalBytes);
             intervalStartMs = -1;
             intervalBytes = 0;
-            java.util.Arrays.fill(rates, 0);
+            Arrays.fill(rates, 0);
             return Long.MAX_VALUE;
         }
         return IDLE_RESET_MS - idleFor;
     }
 
-    private void setLimit(long bytes) {
-        limit = bytes;
-        pool.limit(bytes);
-    }
-
     /** The memory {@code send} may bring into use now. */
-    synchronized long limit() {
-        return limit;
+    long limit() {
+        return pool.limit();
     }
 
     /** The least the limit goes down to: 16 batches, at least 1 MiB (or the whole buffer, when smaller). */

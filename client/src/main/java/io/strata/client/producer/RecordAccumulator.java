@@ -83,11 +83,6 @@ final class RecordAccumulator {
     private final AtomicInteger flushesInProgress = new AtomicInteger();
     private volatile boolean closing;
 
-    RecordAccumulator(int batchSize, Compression compression, long lingerMs, long deliveryTimeoutMs, BufferPool pool,
-                      Clock clock) {
-        this(batchSize, compression, lingerMs, deliveryTimeoutMs, pool, 0, clock);
-    }
-
     /** @param queueMaxDelayMs {@code queue.max.delay.ms}; 0: no {@link QueueDelayLimiter} */
     RecordAccumulator(int batchSize, Compression compression, long lingerMs, long deliveryTimeoutMs, BufferPool pool,
                       long queueMaxDelayMs, Clock clock) {

@@ -32,7 +32,7 @@ class RecordAccumulatorTest {
     private final BufferPool pool = new BufferPool(1 << 20);
 
     private RecordAccumulator accumulator(int batchSize) {
-        return new RecordAccumulator(batchSize, Compression.NONE, LINGER_MS, 120_000, pool, clock);
+        return new RecordAccumulator(batchSize, Compression.NONE, LINGER_MS, 120_000, pool, 0, clock);
     }
 
     /** An append and the future its record completes. */
@@ -123,7 +123,7 @@ class RecordAccumulatorTest {
 
     @Test
     void fullCompressedBatchesCountWithTheirCompressedSizeInARequest() {
-        RecordAccumulator acc = new RecordAccumulator(4096, Compression.LZ4, LINGER_MS, 120_000, pool, clock);
+        RecordAccumulator acc = new RecordAccumulator(4096, Compression.LZ4, LINGER_MS, 120_000, pool, 0, clock);
         for (int i = 0; i < 200; i++) { // 36 records of 100 zero bytes fill a batch: five full ones, an open sixth
             append(acc, TP, 100);
         }
@@ -198,7 +198,7 @@ class RecordAccumulatorTest {
 
     @Test
     void batchesPastTheDeliveryTimeoutExpire() {
-        RecordAccumulator acc = new RecordAccumulator(65536, Compression.NONE, LINGER_MS, 1_000, pool, clock);
+        RecordAccumulator acc = new RecordAccumulator(65536, Compression.NONE, LINGER_MS, 1_000, pool, 0, clock);
         Appended r = append(acc, TP, 10);
         assertThat(acc.expire(clock.millis(), Set.of())).isEmpty();
         clock.advance(1_000);
@@ -230,7 +230,7 @@ class RecordAccumulatorTest {
     @Test
     void aNewBatchWaitsForMemoryAndFailsWithBufferExhaustedWhenNoneComesFree() {
         BufferPool small = new BufferPool(8192 + 2 * ProducerBatch.RECORD_OBJECTS_BYTES);
-        RecordAccumulator acc = new RecordAccumulator(4096, Compression.NONE, LINGER_MS, 120_000, small, clock);
+        RecordAccumulator acc = new RecordAccumulator(4096, Compression.NONE, LINGER_MS, 120_000, small, 0, clock);
         append(acc, TP, 3000);
         append(acc, TP, 3000);
         assertThat(small.availableBytes()).isZero();
@@ -256,7 +256,7 @@ class RecordAccumulatorTest {
     @Test
     void aCompletedBatchsBufferIsReusedByTheNextBatchWithNothingOfItsRecordsLeft() {
         BufferPool pooling = new BufferPool(1 << 20, 4096);
-        RecordAccumulator acc = new RecordAccumulator(4096, Compression.NONE, LINGER_MS, 120_000, pooling, clock);
+        RecordAccumulator acc = new RecordAccumulator(4096, Compression.NONE, LINGER_MS, 120_000, pooling, 0, clock);
         append(acc, TP, 1L, null, "first".getBytes(StandardCharsets.UTF_8), List.of(), false, 0);
         ProducerBatch first = acc.drain(TP, Integer.MAX_VALUE, Integer.MAX_VALUE, RecordAccumulator.NOTHING_TO_STAMP).get(0);
         first.close();
